@@ -1,0 +1,3 @@
+"""tui-crm: a keyboard-driven terminal CRM for counter staff."""
+
+__version__ = "0.1.0"

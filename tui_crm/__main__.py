@@ -1,0 +1,5 @@
+"""python -m tui_crm → cli.main()."""
+
+from tui_crm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The data layer: connection, models, migrations and queries (knows nothing of Textual)."""
