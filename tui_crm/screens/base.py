@@ -1,0 +1,46 @@
+"""CrmScreen: the base of every screen (worker errors, reload, unsaved-changes flag)."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from tui_crm import keys
+from tui_crm.errors import CrmError
+from tui_crm.i18n import _
+
+
+class CrmScreen(Screen[None]):
+    """A screen of tui-crm."""
+
+    BINDINGS = [keys.BACK]
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """Whether the screen holds edits not yet saved (screens with edit modes override)."""
+        return False
+
+    def reload(self) -> None:
+        """Load the screen's data again from the database (F5); screens with data override."""
+        self.refresh(layout=True)
+
+    def action_back(self) -> None:
+        """Go back to the previous screen."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a worker that failed unexpectedly instead of quitting the app."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, CrmError):
+            self.notify(error.msg, title=error.title, severity="error", markup=False)
+        else:
+            self.log.error(repr(error))
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title=_("Unexpected error"),
+                severity="error",
+                markup=False,
+            )

@@ -1,0 +1,79 @@
+"""InquiryScreen: the customer inquiry (Kundenauskunft), read-only."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Label, Static
+
+from tui_crm import formatting
+from tui_crm.db.connection import db
+from tui_crm.i18n import _
+from tui_crm.paths import STYLES
+from tui_crm.screens.base import CrmScreen
+from tui_crm.services import customers
+from tui_crm.services.customers import PartyDetail
+
+
+class InquiryScreen(CrmScreen):
+    """Everything about one customer; inquiry mode never changes data.
+
+    Args:
+        number: The customer or prospect number to show.
+    """
+
+    CSS_PATH = STYLES / "inquiry.tcss"
+
+    def __init__(self, number: str) -> None:
+        super().__init__()
+        self.number = number
+        """The number of the party shown."""
+
+    def compose(self) -> ComposeResult:
+        """Header, banner and the main data."""
+        yield Header()
+        yield Label(_("INQUIRY · read only"), id="mode-banner")
+        with VerticalScroll(id="main-data"):
+            yield Static("", id="address", markup=False)
+            yield Static("", id="phones", markup=False)
+            yield Static("", id="emails", markup=False)
+            yield Static("", id="personal", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load the party."""
+        self.title = self.number
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="inquiry", exit_on_error=False)
+    def reload(self) -> None:
+        """Load (F5: reload) the party from the database."""
+        app = self.app
+        with db.connection_context():
+            detail = customers.open_party(
+                self.number, app.clerk_id, region=app.settings.region  # type: ignore[attr-defined]
+            )
+        app.call_from_thread(self.show, detail)
+
+    def show(self, detail: PartyDetail) -> None:
+        """Fill the screen with ``detail``."""
+        self.title = f"{detail.number}: {detail.name}"
+        kind = _("Customer") if detail.kind == "customer" else _("Prospect")
+        address = [f"{kind}{'  ' + _('BLOCKED') if detail.blocked else ''}", ""]
+        if detail.kind and detail.person and detail.person != detail.name:
+            address.append(detail.name)
+        salutation = " ".join(p for p in (detail.salutation, detail.title, detail.person) if p)
+        address.extend(line for line in (salutation, detail.company2, detail.street) if line)
+        address.append(f"{detail.country}-{detail.postcode} {detail.city}".strip())
+        self.query_one("#address", Static).update("\n".join(address))
+        phones = [f"{_('Phone')}:"] + [f"  {number}  ({kind})" for kind, number in detail.phones]
+        self.query_one("#phones", Static).update("\n".join(phones))
+        emails = [f"{_('Email')}:"] + [f"  {address}" for address in detail.emails]
+        self.query_one("#emails", Static).update("\n".join(emails))
+        personal = []
+        if detail.birthday:
+            personal.append(f"{_('Birthday')}: {formatting.day(detail.birthday)}")
+        if detail.notes:
+            personal.append(f"{_('Notes')}: {detail.notes}")
+        self.query_one("#personal", Static).update("\n".join(personal))
