@@ -157,11 +157,14 @@ def build_demo(target: str, customers: int, seed: int, *, force: bool = False) -
     """
     from tui_crm.db import migrations
     from tui_crm.db.connection import describe, open_database, sqlite_path
-    from tui_crm.services import demo
 
     if customers < 1:
         raise CrmError("--customers must be at least 1")
     path = sqlite_path(target)
+    if path is not None and path.exists() and not force:
+        raise DatabaseError(f"{path}: exists already; use --force to replace it")
+    from tui_crm.services import demo
+
     progress = _progress_bar("demo")
     if path is None:
         database = open_database(target, create=False)
@@ -171,8 +174,6 @@ def build_demo(target: str, customers: int, seed: int, *, force: bool = False) -
         summary = demo.generate(database, customers, seed, progress=progress)
         database.close()
     else:
-        if path.exists() and not force:
-            raise DatabaseError(f"{path}: exists already; use --force to replace it")
         if not path.parent.is_dir():
             raise DatabaseError(f"{path}: the directory {path.parent} does not exist")
         handle, temporary = tempfile.mkstemp(prefix=".demo-", suffix=".sqlite", dir=path.parent)

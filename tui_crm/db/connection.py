@@ -16,8 +16,8 @@ db = DatabaseProxy()
 """The proxy every model is bound to; :func:`open_database` initialises it."""
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-DEFAULT_BUSY_TIMEOUT = 5.0
-"""Seconds a SQLite connection waits for a lock before giving up."""
+DEFAULT_BUSY_TIMEOUT = float(os.environ.get("TUI_CRM_BUSY_TIMEOUT", "5"))
+"""Seconds a SQLite connection waits for a lock before giving up (env TUI_CRM_BUSY_TIMEOUT)."""
 
 
 def sqlite_pragmas() -> dict[str, object]:
@@ -77,14 +77,15 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
 
 
 def open_database(
-    target: str | Path, *, create: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    target: str | Path, *, create: bool = True, busy_timeout: float | None = None
 ) -> Database:
     """Open (creating a SQLite file if allowed) the CRM database and bind every model to it.
 
     Args:
         target: A SQLite path, a ``sqlite:///`` URL or a ``postgresql://`` URL.
         create: Whether a missing SQLite file may be created.
-        busy_timeout: Seconds to wait for another process's lock.
+        busy_timeout: Seconds to wait for another process's lock (default
+            :data:`DEFAULT_BUSY_TIMEOUT`).
 
     Returns:
         The connected database, also installed in :data:`db`.
@@ -99,7 +100,10 @@ def open_database(
     if path is not None:
         _check_sqlite_file(path, create)
         database = SqliteDatabase(
-            str(path), pragmas=sqlite_pragmas(), timeout=busy_timeout, check_same_thread=False
+            str(path),
+            pragmas=sqlite_pragmas(),
+            timeout=DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout,
+            check_same_thread=False,
         )
     else:
         try:
@@ -112,10 +116,9 @@ def open_database(
         database.connect(reuse_if_open=True)
     except (OperationalError, sqlite3.DatabaseError) as error:
         database.close()
+        if path is None:
+            raise DatabaseError(f"{describe(target)}: cannot connect: {first_line(error)}") from None
         raise translate_error(target, error) from None
-    except Exception as error:  # psycopg2 raises its own OperationalError class
-        database.close()
-        raise DatabaseError(f"{describe(target)}: cannot connect: {first_line(error)}") from None
     db.initialize(database)
     return database
 

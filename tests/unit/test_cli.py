@@ -1,0 +1,147 @@
+"""The command line: one-line errors on stderr, exit codes, nothing written on failure."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui_crm import __version__
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "TUI_CRM_CONFIG_DIR": str(tmp_path / "config"),
+        "TUI_CRM_DATA_DIR": str(tmp_path / "data"),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tui_crm", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("tui-crm: ")
+    assert text in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"tui-crm {__version__}"
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--db", str(tmp_path / "no" / "crm.sqlite"), "db", "version")
+    assert_one_line_error(result, "does not exist")
+    result = run_cli(tmp_path, "--db", str(tmp_path / "no" / "crm.sqlite"))
+    assert_one_line_error(result, "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "letter.docx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    result = run_cli(tmp_path, "--db", str(path))
+    assert_one_line_error(result, "not a tui-crm database")
+    assert path.read_bytes() == b"PK\x03\x04" + b"\x00" * 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.docx"]
+
+
+def test_foreign_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE recipes (name TEXT)")
+    result = run_cli(tmp_path, "--db", str(path))
+    assert_one_line_error(result, "not a tui-crm database")
+    with sqlite3.connect(path) as connection:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["recipes"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file; permissions mean nothing")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    path.chmod(0)
+    result = run_cli(tmp_path, "--db", str(path))
+    assert_one_line_error(result, "cannot read")
+
+
+def test_newer_schema_is_refused(tmp_path: Path, db_path: Path) -> None:
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("INSERT INTO schema_version VALUES (42, '2031-01-01')")
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = db_path.read_bytes()
+    for args in ((), ("db", "upgrade")):
+        result = run_cli(tmp_path, "--db", str(db_path), *args)
+        assert_one_line_error(result, "newer than this tui-crm understands")
+    assert db_path.read_bytes() == before
+
+
+def test_locked_database(tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run_cli(tmp_path, "--db", str(path), "db", "version", TUI_CRM_BUSY_TIMEOUT="0.3")
+        assert_one_line_error(result, "locked by another process")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_db_upgrade_and_version(tmp_path: Path, db_path: Path) -> None:
+    result = run_cli(tmp_path, "--db", str(db_path), "db", "upgrade")
+    assert result.returncode == 0
+    assert "is current" in result.stdout
+    result = run_cli(tmp_path, "--db", str(db_path), "db", "version")
+    assert result.stdout.startswith("1 ")
+
+
+def test_db_upgrade_of_missing_file_does_not_create_it(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--db", str(tmp_path / "crm.sqlite"), "db", "upgrade")
+    assert_one_line_error(result, "no such database")
+    assert not (tmp_path / "crm.sqlite").exists()
+
+
+def test_demo_refuses_to_overwrite(tmp_path: Path, db_path: Path) -> None:
+    before = db_path.read_bytes()
+    result = run_cli(tmp_path, "--db", str(db_path), "demo", "--customers", "5")
+    assert_one_line_error(result, "exists already; use --force")
+    assert db_path.read_bytes() == before
+
+
+def test_command_line_does_not_import_textual_or_docx(tmp_path: Path) -> None:
+    code = (
+        "import sys; from tui_crm.cli import main; "
+        "main(['config', 'show']); main(['--db', sys.argv[1], 'db', 'version']); "
+        "bad = [m for m in ('textual', 'rich', 'docx') if m in sys.modules]; "
+        "sys.exit(f'imported {bad}' if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "x.sqlite")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "TUI_CRM_CONFIG_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr

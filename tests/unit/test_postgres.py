@@ -1,0 +1,79 @@
+"""The schema and exact money on the real PostgreSQL server at 127.0.0.1:5432."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from tui_crm.db import migrations
+from tui_crm.db.connection import open_database
+from tui_crm.db.models import MODELS, Document, OpenItem, Party
+
+SERVER = os.environ.get("TUI_CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test, dropped afterwards."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(SERVER, connect_timeout=3)
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL server answers at {SERVER}: {error}")
+    admin.autocommit = True
+    name = f"tuicrm_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = SERVER.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        from tui_crm.db.connection import db
+
+        if db.obj is not None:
+            db.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_migrate_creates_every_table(pg_url: str) -> None:
+    database = open_database(pg_url)
+    assert migrations.migrate(database) == [migrations.LATEST]
+    tables = set(database.get_tables())
+    assert {model._meta.table_name for model in MODELS} <= tables
+    migrations.check(database, pg_url)
+
+
+def test_sum_of_100000_dimes_is_exact(pg_url: str) -> None:
+    database = open_database(pg_url)
+    migrations.migrate(database)
+    party = Party.create(number="1")
+    rows = []
+    with database.atomic():
+        for index in range(100):
+            document = Document.create(
+                number=f"R{index}", kind="invoice", party=party, date="2026-01-01"
+            )
+            rows.append(document.id)
+    total = 0
+    with database.atomic():
+        OpenItem.insert_many(
+            [
+                {"document": doc, "party": party.id, "amount": Decimal("0.10"), "due_date": "2026-01-01"}
+                for doc in rows
+            ]
+        ).execute()
+        cursor = database.execute_sql(
+            "SELECT SUM(amount) FROM open_item CROSS JOIN generate_series(1, 1000)"
+        )
+        total = cursor.fetchone()[0]
+    assert OpenItem.amount.to_decimal(total) == Decimal("10000.00")
