@@ -48,9 +48,7 @@ def converters(model: Any, columns: Sequence[str]) -> list[Callable[[Any], Any]]
     Raises:
         KeyError: A column name is not a column of ``model``.
     """
-    by_column: dict[str, Field] = {
-        field.column_name: field for field in model._meta.sorted_fields
-    }
+    by_column: dict[str, Field] = {field.column_name: field for field in model._meta.sorted_fields}
     return [by_column[column].db_value for column in columns]
 
 

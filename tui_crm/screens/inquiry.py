@@ -60,20 +60,24 @@ class InquiryScreen(CrmScreen):
         """Fill the screen with ``detail``."""
         self.title = f"{detail.number}: {detail.name}"
         kind = _("Customer") if detail.kind == "customer" else _("Prospect")
-        address = [f"{kind}{'  ' + _('BLOCKED') if detail.blocked else ''}", ""]
+        blocked = _("BLOCKED")
+        address = [f"{kind}  {blocked}" if detail.blocked else kind, ""]
         if detail.kind and detail.person and detail.person != detail.name:
             address.append(detail.name)
         salutation = " ".join(p for p in (detail.salutation, detail.title, detail.person) if p)
         address.extend(line for line in (salutation, detail.company2, detail.street) if line)
         address.append(f"{detail.country}-{detail.postcode} {detail.city}".strip())
         self.query_one("#address", Static).update("\n".join(address))
-        phones = [f"{_('Phone')}:"] + [f"  {number}  ({kind})" for kind, number in detail.phones]
+        phone_label, email_label = _("Phone"), _("Email")
+        phones = [f"{phone_label}:"] + [f"  {number}  ({kind})" for kind, number in detail.phones]
         self.query_one("#phones", Static).update("\n".join(phones))
-        emails = [f"{_('Email')}:"] + [f"  {address}" for address in detail.emails]
+        emails = [f"{email_label}:"] + [f"  {address}" for address in detail.emails]
         self.query_one("#emails", Static).update("\n".join(emails))
         personal = []
         if detail.birthday:
-            personal.append(f"{_('Birthday')}: {formatting.day(detail.birthday)}")
+            birthday = _("Birthday")
+            personal.append(f"{birthday}: {formatting.day(detail.birthday)}")
         if detail.notes:
-            personal.append(f"{_('Notes')}: {detail.notes}")
+            notes = _("Notes")
+            personal.append(f"{notes}: {detail.notes}")
         self.query_one("#personal", Static).update("\n".join(personal))
