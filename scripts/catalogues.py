@@ -25,13 +25,33 @@ def pybabel(*args: str) -> None:
 
 def main() -> int:
     """Extract, update, fill English, compile."""
-    pybabel("extract", "--no-location", "--sort-output", "--project=tui-crm",
-            "-k", "ngettext:1,2", "-o", str(POT), str(ROOT / "tui_crm"))
+    pybabel(
+        "extract",
+        "--no-location",
+        "--sort-output",
+        "--project=tui-crm",
+        "-k",
+        "ngettext:1,2",
+        "-o",
+        str(POT),
+        str(ROOT / "tui_crm"),
+    )
     for language in ("de", "en"):
         po = LOCALE / language / "LC_MESSAGES" / "tui_crm.po"
         if po.exists():
-            pybabel("update", "--no-fuzzy-matching", "--ignore-obsolete", "-l", language,
-                    "-D", "tui_crm", "-i", str(POT), "-d", str(LOCALE))
+            pybabel(
+                "update",
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+                "-l",
+                language,
+                "-D",
+                "tui_crm",
+                "-i",
+                str(POT),
+                "-d",
+                str(LOCALE),
+            )
         else:
             pybabel("init", "-l", language, "-D", "tui_crm", "-i", str(POT), "-d", str(LOCALE))
     english = LOCALE / "en" / "LC_MESSAGES" / "tui_crm.po"

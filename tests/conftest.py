@@ -56,7 +56,7 @@ def add_party(
         search_key=search_key(first, last, company, city, number),
     )
     Phone.create(
-        party=party, e164=e164, raw=raw, is_main=True, reversed_digits=e164[1:][::-1]
+        party=party, e164=e164, as_entered=raw, is_main=True, reversed_digits=e164[1:][::-1]
     )
     return party
 

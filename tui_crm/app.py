@@ -57,9 +57,7 @@ class CrmApp(App[None]):
         self.set_keymap({k: v for k, v in self.settings.keymap.items() if k in keys.BY_ID})
         self.push_screen(StartScreen())
 
-    def handle_bindings_clash(
-        self, clashed_bindings: set[Binding], node: object
-    ) -> None:
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
         """Tell the clerk when a remapped key is already taken by another action."""
         names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))
         self.notify(
@@ -84,7 +82,9 @@ class CrmApp(App[None]):
         }
         for binding_id, callback in actions.items():
             binding = keys.BY_ID[binding_id]
-            shown = ", ".join(keys.display(key) for key in keys.split_keys(self.effective_keys(binding)))
+            shown = ", ".join(
+                keys.display(key) for key in keys.split_keys(self.effective_keys(binding))
+            )
             yield SystemCommand(binding.description, shown, callback)
 
     def action_help(self) -> None:
@@ -126,6 +126,4 @@ class CrmApp(App[None]):
             if confirmed:
                 self.exit()
 
-        self.push_screen(
-            ConfirmModal(_("There are unsaved changes. Quit and lose them?")), answer
-        )
+        self.push_screen(ConfirmModal(_("There are unsaved changes. Quit and lose them?")), answer)

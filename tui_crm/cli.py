@@ -51,9 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run tui-crm; return the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        settings = with_overrides(
-            load_settings(args.config), database=args.db, clerk=args.clerk
-        )
+        settings = with_overrides(load_settings(args.config), database=args.db, clerk=args.clerk)
         i18n.setup(settings.language)
         if args.command == "config":
             return config_command(args.action, args.config, settings)
@@ -200,7 +198,9 @@ def build_demo(target: str, customers: int, seed: int, *, force: bool = False) -
 def demo_command(settings: Settings, customers: int, seed: int, force: bool) -> int:
     """``tui-crm demo --customers N --seed S``."""
     target = settings.database_url
-    print(_database_errors(target, lambda: _print(build_demo(target, customers, seed, force=force))))
+    print(
+        _database_errors(target, lambda: _print(build_demo(target, customers, seed, force=force)))
+    )
     return 0
 
 

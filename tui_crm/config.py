@@ -16,7 +16,7 @@ THEMES = ("tui-crm", "tui-crm-contrast", "tui-crm-16")
 """Theme names the config accepts: default, high contrast, and 16 colours."""
 
 COLOR_SYSTEMS = ("auto", "standard", "256", "truecolor", "none")
-"""Values for ``color_system``; ``auto`` trusts TERM/COLORTERM, the rest set TEXTUAL_COLOR_SYSTEM."""
+"""Values for ``color_system``: ``auto`` trusts TERM/COLORTERM; others set TEXTUAL_COLOR_SYSTEM."""
 
 LANGUAGES = ("de", "en")
 """Languages with a shipped catalogue."""
@@ -66,15 +66,19 @@ class Settings:
     @property
     def templates_path(self) -> Path:
         """Folder of letter templates."""
-        return Path(self.templates_dir).expanduser() if self.templates_dir else (
-            paths.data_dir() / "templates"
+        return (
+            Path(self.templates_dir).expanduser()
+            if self.templates_dir
+            else (paths.data_dir() / "templates")
         )
 
     @property
     def documents_path(self) -> Path:
         """Folder where generated letters are written."""
-        return Path(self.documents_dir).expanduser() if self.documents_dir else (
-            paths.data_dir() / "documents"
+        return (
+            Path(self.documents_dir).expanduser()
+            if self.documents_dir
+            else (paths.data_dir() / "documents")
         )
 
     def as_toml(self) -> str:
@@ -183,7 +187,12 @@ def _settings_from(path: Path, text: str, data: dict[str, Any]) -> Settings:
     return Settings(**values)
 
 
-def with_overrides(settings: Settings, **overrides: str | None) -> Settings:
-    """Return ``settings`` with the given non-empty command-line values put in."""
-    given = {key: value for key, value in overrides.items() if value}
-    return replace(settings, **given) if given else settings
+def with_overrides(
+    settings: Settings, *, database: str | None = None, clerk: str | None = None
+) -> Settings:
+    """Return ``settings`` with the database and clerk given on the command line put in."""
+    if database:
+        settings = replace(settings, database=database)
+    if clerk:
+        settings = replace(settings, clerk=clerk)
+    return settings

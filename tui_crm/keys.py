@@ -30,14 +30,17 @@ THEME = Binding(
 """Switch to the next theme (default, high contrast, 16 colours)."""
 
 PALETTE = Binding(
-    "ctrl+p", "app.command_palette", _("Commands"), key_display="^P", id="app.palette",
-    show=False, priority=True,
+    "ctrl+p",
+    "app.command_palette",
+    _("Commands"),
+    key_display="^P",
+    id="app.palette",
+    show=False,
+    priority=True,
 )
 """Open the command palette: every action by name."""
 
-QUIT = Binding(
-    "ctrl+q", "app.quit_app", _("Quit"), key_display="^Q", id="app.quit", priority=True
-)
+QUIT = Binding("ctrl+q", "app.quit_app", _("Quit"), key_display="^Q", id="app.quit", priority=True)
 """Quit, asking first when a screen has unsaved edits."""
 
 BACK = Binding("escape", "back", _("Back"), key_display="Esc", id="screen.back")
@@ -46,7 +49,9 @@ BACK = Binding("escape", "back", _("Back"), key_display="Esc", id="screen.back")
 OPEN = Binding("enter", "open", _("Open"), key_display="Enter", id="search.open", show=False)
 """Open the highlighted customer."""
 
-CURSOR_TO_RESULTS = Binding("down", "to_results", _("Results"), key_display="Down", id="search.results", show=False)
+CURSOR_TO_RESULTS = Binding(
+    "down", "to_results", _("Results"), key_display="Down", id="search.results", show=False
+)
 """Move from the search field into the result list."""
 
 CONFIRM_YES = Binding("y,j", "answer(True)", _("Yes"), key_display="Y", id="confirm.yes")

@@ -14,9 +14,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 """The installed ``tui_crm`` package."""
 
 STYLES = (
-    PACKAGE_DIR / "styles"
-    if (PACKAGE_DIR / "styles").is_dir()
-    else PACKAGE_DIR.parent / "styles"
+    PACKAGE_DIR / "styles" if (PACKAGE_DIR / "styles").is_dir() else PACKAGE_DIR.parent / "styles"
 )
 """The ``.tcss`` files: inside the wheel, else the checkout's top-level ``styles/``."""
 

@@ -122,7 +122,10 @@ async def test_help_lists_every_binding_and_remaps(people: Path) -> None:
         await pilot.press("f4")
         assert isinstance(app.screen, HelpModal)
         table = app.screen.query_one("#help-keys")
-        rows = {str(table.get_row_at(i)[4]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+        rows = {
+            str(table.get_row_at(i)[4]): [str(c) for c in table.get_row_at(i)]
+            for i in range(table.row_count)
+        }
         from tui_crm import keys
 
         assert set(rows) == set(keys.BY_ID)
@@ -164,7 +167,8 @@ async def test_f5_and_ctrl_r_reload(app: CrmApp) -> None:
             await settle(app)
             await pilot.pause()
             rows = cells(app.screen.query_one("#results", PartyTable))
-            assert rows and rows[0][0] == "10009"
+            assert rows
+            assert rows[0][0] == "10009"
 
 
 async def test_command_palette_lists_actions_with_keys(app: CrmApp) -> None:

@@ -70,7 +70,7 @@ documents_dir = "/srv/docs"
         ('\n\nmouse = "yes"\n', ":3: mouse: must be true or false"),
         ('colour = "x"\n', ":1: colour: unknown setting"),
         ('region = "Germany"\n', ":1: region: must be a two-letter country code"),
-        ('clerk = 5\n', ":1: clerk: must be a string"),
+        ("clerk = 5\n", ":1: clerk: must be a string"),
         ('[keymap]\n"app.help" = ""\n', ":2: app.help: keys must be a non-empty string"),
         ('language = "fr"\n', ":1: language: must be one of de, en"),
     ],

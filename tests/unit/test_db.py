@@ -45,7 +45,12 @@ def test_money_round_trips_through_sql(db_path: Path) -> None:
 
     document = Document.create(number="R1", kind="invoice", party=party, date="2026-01-01")
     rows = [
-        {"document": document.id, "party": party.id, "amount": Decimal("0.10"), "due_date": "2026-01-01"}
+        {
+            "document": document.id,
+            "party": party.id,
+            "amount": Decimal("0.10"),
+            "due_date": "2026-01-01",
+        }
     ]
     OpenItem.insert_many(rows).execute()
     total = database.execute_sql("SELECT SUM(amount) FROM open_item").fetchone()[0]

@@ -68,7 +68,12 @@ def test_sum_of_100000_dimes_is_exact(pg_url: str) -> None:
     with database.atomic():
         OpenItem.insert_many(
             [
-                {"document": doc, "party": party.id, "amount": Decimal("0.10"), "due_date": "2026-01-01"}
+                {
+                    "document": doc,
+                    "party": party.id,
+                    "amount": Decimal("0.10"),
+                    "due_date": "2026-01-01",
+                }
                 for doc in rows
             ]
         ).execute()

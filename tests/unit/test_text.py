@@ -30,5 +30,14 @@ def test_prefix_of_folded_query_matches_folded_word() -> None:
 
 
 def test_words_and_key() -> None:
-    assert words("Müller-Lüdenscheidt GmbH & Co. KG") == ["muller", "ludenscheidt", "gmbh", "co.", "kg"]
-    assert search_key("Hans Müller", "Köln", "hans@example.de", "Hans") == "hans muller koln hans@example.de"
+    assert words("Müller-Lüdenscheidt GmbH & Co. KG") == [
+        "muller",
+        "ludenscheidt",
+        "gmbh",
+        "co.",
+        "kg",
+    ]
+    assert (
+        search_key("Hans Müller", "Köln", "hans@example.de", "Hans")
+        == "hans muller koln hans@example.de"
+    )

@@ -117,7 +117,9 @@ def open_database(
     except (OperationalError, sqlite3.DatabaseError) as error:
         database.close()
         if path is None:
-            raise DatabaseError(f"{describe(target)}: cannot connect: {first_line(error)}") from None
+            raise DatabaseError(
+                f"{describe(target)}: cannot connect: {first_line(error)}"
+            ) from None
         raise translate_error(target, error) from None
     db.initialize(database)
     return database

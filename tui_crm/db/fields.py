@@ -40,7 +40,8 @@ class FixedPointField(BigIntegerField):
         """Turn the stored integer back into a Decimal with ``places`` digits."""
         if value is None:
             return None
-        return (Decimal(int(value)) / self.scale).quantize(self.quantum)
+        exact: Decimal = (Decimal(int(value)) / self.scale).quantize(self.quantum)
+        return exact
 
     def to_decimal(self, stored: int | None) -> Decimal:
         """Convert a raw SQL result (e.g. ``SUM(amount)``) to a Decimal; NULL is zero."""

@@ -7,9 +7,10 @@ behaviour, not schema churn. Money is :class:`MoneyField` (integer cents).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DateField,
@@ -39,6 +40,9 @@ def now() -> datetime:
 
 class BaseModel(Model):
     """Base of every model: bound to the proxy, snake_case table names."""
+
+    if TYPE_CHECKING:
+        id = AutoField()
 
     class Meta:
         database = db
@@ -183,7 +187,7 @@ class Phone(BaseModel):
     contact_person = ForeignKeyField(ContactPerson, null=True, on_delete="CASCADE")
     kind = CharField(max_length=10, default="phone")
     e164 = CharField(max_length=20, index=True)
-    raw = CharField(max_length=50, default="")
+    as_entered = CharField(max_length=50, default="")
     extension = CharField(max_length=10, default="")
     reversed_digits = CharField(max_length=20, index=True, default="")
     is_main = BooleanField(default=False)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
+from peewee import ModelSelect
+
 from tui_crm.db.models import (
     Bookmark,
     Clerk,
@@ -26,12 +31,17 @@ PARTY_COLUMNS = (
 )
 
 
+def _dicts(query: ModelSelect[Any]) -> list[dict[str, Any]]:
+    """Run a ``.dicts()`` query (the stubs type it as model rows)."""
+    return list(cast(Iterable[dict[str, Any]], query.dicts()))
+
+
 def _next_prefix(prefix: str) -> str:
     """The smallest string greater than every string starting with ``prefix``."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def search_parties(query: str, limit: int) -> list[dict[str, object]]:
+def search_parties(query: str, limit: int) -> list[dict[str, Any]]:
     """Return up to ``limit`` parties matching ``query``: number prefix first, then names.
 
     Every folded word of the query must start a word of the party's search key, in any order.
@@ -39,16 +49,15 @@ def search_parties(query: str, limit: int) -> list[dict[str, object]]:
     text = query.strip()
     if not text:
         return []
-    found: dict[int, dict[str, object]] = {}
+    found: dict[int, dict[str, Any]] = {}
     if text.isdigit():
         by_number = (
             Party.select(*PARTY_COLUMNS)
             .where((Party.number >= text) & (Party.number < _next_prefix(text)))
             .order_by(Party.number)
             .limit(limit)
-            .dicts()
         )
-        found.update((row["id"], row) for row in by_number)
+        found.update((row["id"], row) for row in _dicts(by_number))
     terms = words(text)
     if terms and len(found) < limit:
         condition = None
@@ -60,9 +69,8 @@ def search_parties(query: str, limit: int) -> list[dict[str, object]]:
             .where(condition)
             .order_by(Party.last_name, Party.company, Party.number)
             .limit(limit)
-            .dicts()
         )
-        for row in by_name:
+        for row in _dicts(by_name):
             found.setdefault(row["id"], row)
     return list(found.values())[:limit]
 
@@ -71,12 +79,12 @@ def main_phones(party_ids: list[int]) -> dict[int, str]:
     """Return the main phone (E.164) of each party that has one."""
     if not party_ids:
         return {}
-    rows = (
-        Phone.select(Phone.party, Phone.e164)
-        .where(Phone.party.in_(party_ids) & Phone.is_main & Phone.contact_person.is_null())
-        .tuples()
+    rows = _dicts(
+        Phone.select(Phone.party, Phone.e164).where(
+            Phone.party.in_(party_ids) & Phone.is_main & Phone.contact_person.is_null()
+        )
     )
-    return {party_id: e164 for party_id, e164 in rows}
+    return {int(row["party"]): str(row["e164"]) for row in rows}
 
 
 def clerk_id(login: str) -> int | None:
@@ -85,27 +93,25 @@ def clerk_id(login: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def recent_parties(clerk: int, limit: int) -> list[dict[str, object]]:
+def recent_parties(clerk: int, limit: int) -> list[dict[str, Any]]:
     """The parties ``clerk`` opened last, newest first."""
-    return list(
+    return _dicts(
         Party.select(*PARTY_COLUMNS)
         .join(RecentParty, on=(RecentParty.party == Party.id))
         .where(RecentParty.clerk == clerk)
         .order_by(RecentParty.opened_at.desc(), RecentParty.id.desc())
         .limit(limit)
-        .dicts()
     )
 
 
-def bookmarked_parties(clerk: int, limit: int) -> list[dict[str, object]]:
+def bookmarked_parties(clerk: int, limit: int) -> list[dict[str, Any]]:
     """The parties ``clerk`` bookmarked, newest first."""
-    return list(
+    return _dicts(
         Party.select(*PARTY_COLUMNS)
         .join(Bookmark, on=(Bookmark.party == Party.id))
         .where(Bookmark.clerk == clerk)
         .order_by(Bookmark.created_at.desc(), Bookmark.id.desc())
         .limit(limit)
-        .dicts()
     )
 
 
@@ -124,8 +130,8 @@ def party_by_number(number: str) -> Party | None:
     """Return the party with ``number`` (current or former), or None."""
     party = Party.get_or_none(Party.number == number)
     if party is None:
-        former = NumberHistory.get_or_none(NumberHistory.number == number)
-        party = Party.get_or_none(Party.id == former.party_id) if former else None
+        former = NumberHistory.select(NumberHistory.party).where(NumberHistory.number == number)
+        party = Party.get_or_none(Party.id.in_(former))
     return party
 
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui_crm import keys
+from tui_crm.config import Settings
 from tui_crm.errors import CrmError
 from tui_crm.i18n import _
+
+
+class AppContext(Protocol):
+    """What screens use of the app (the app module sits above the screens)."""
+
+    settings: Settings
+    """The effective settings."""
+    clerk_id: int
+    """Database id of the clerk working in this session."""
 
 
 class CrmScreen(Screen[None]):
@@ -16,13 +28,19 @@ class CrmScreen(Screen[None]):
     BINDINGS = [keys.BACK]
 
     @property
+    def context(self) -> AppContext:
+        """The running CrmApp's settings and clerk."""
+        return cast(AppContext, self.app)
+
+    @property
     def has_unsaved_changes(self) -> bool:
         """Whether the screen holds edits not yet saved (screens with edit modes override)."""
         return False
 
-    def reload(self) -> None:
+    def reload(self) -> object:
         """Load the screen's data again from the database (F5); screens with data override."""
         self.refresh(layout=True)
+        return None
 
     def action_back(self) -> None:
         """Go back to the previous screen."""

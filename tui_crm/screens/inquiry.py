@@ -52,7 +52,9 @@ class InquiryScreen(CrmScreen):
         app = self.app
         with db.connection_context():
             detail = customers.open_party(
-                self.number, app.clerk_id, region=app.settings.region  # type: ignore[attr-defined]
+                self.number,
+                self.context.clerk_id,
+                region=self.context.settings.region,
             )
         app.call_from_thread(self.show, detail)
 

@@ -83,7 +83,7 @@ class StartScreen(CrmScreen):
     def search(self, query: str, serial: int) -> None:
         """Look the query up in a thread and show the rows if still current."""
         with db.connection_context():
-            rows = customers.search(query, region=self.app.settings.region)  # type: ignore[attr-defined]
+            rows = customers.search(query, region=self.context.settings.region)
         if get_current_worker().is_cancelled:
             return
         self.app.call_from_thread(self.show_results, rows, serial)
@@ -101,8 +101,8 @@ class StartScreen(CrmScreen):
     @work(thread=True, exclusive=True, group="start-panes", exit_on_error=False)
     def load_start_panes(self) -> None:
         """Load bookmarks and recently opened customers of this clerk."""
-        clerk = self.app.clerk_id  # type: ignore[attr-defined]
-        region = self.app.settings.region  # type: ignore[attr-defined]
+        clerk = self.context.clerk_id
+        region = self.context.settings.region
         with db.connection_context():
             marked = customers.bookmarks(clerk, region=region)
             recent = customers.recent(clerk, region=region)

@@ -56,7 +56,7 @@ def migrate(database: Database, progress: Callable[[int], None] | None = None) -
     version = current_version(database)
     if version > LATEST:
         check(database, str(database.database))
-    pending = [module for module in MIGRATIONS if module.VERSION > version]
+    pending = [module for module in MIGRATIONS if version < module.VERSION]
     if not pending:
         return []
     with database.atomic():

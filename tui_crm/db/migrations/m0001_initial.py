@@ -114,7 +114,6 @@ class Party(BaseModel):
         )
 
 
-
 class NumberHistory(BaseModel):
     party = ForeignKeyField(Party, backref="number_history", on_delete="CASCADE")
     number = CharField(max_length=20, index=True)
@@ -144,7 +143,7 @@ class Phone(BaseModel):
     contact_person = ForeignKeyField(ContactPerson, null=True, on_delete="CASCADE")
     kind = CharField(max_length=10, default="phone")
     e164 = CharField(max_length=20, index=True)
-    raw = CharField(max_length=50, default="")
+    as_entered = CharField(max_length=50, default="")
     extension = CharField(max_length=10, default="")
     reversed_digits = CharField(max_length=20, index=True, default="")
     is_main = BooleanField(default=False)
