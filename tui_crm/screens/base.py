@@ -12,6 +12,9 @@ from tui_crm.config import Settings
 from tui_crm.errors import CrmError
 from tui_crm.i18n import _
 
+HEADER_ICON = "≡"
+"""The header's icon: a glyph that the Windows console fonts and the Linux console have."""
+
 
 class AppContext(Protocol):
     """What screens use of the app (the app module sits above the screens)."""

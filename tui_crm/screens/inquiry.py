@@ -11,7 +11,7 @@ from tui_crm import formatting
 from tui_crm.db.connection import db
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import CrmScreen
+from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.services import customers
 from tui_crm.services.customers import PartyDetail
 
@@ -32,7 +32,7 @@ class InquiryScreen(CrmScreen):
 
     def compose(self) -> ComposeResult:
         """Header, banner and the main data."""
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         yield Label(_("INQUIRY · read only"), id="mode-banner")
         with VerticalScroll(id="main-data"):
             yield Static("", id="address", markup=False)
@@ -64,16 +64,20 @@ class InquiryScreen(CrmScreen):
         kind = _("Customer") if detail.kind == "customer" else _("Prospect")
         blocked = _("BLOCKED")
         address = [f"{kind}  {blocked}" if detail.blocked else kind, ""]
-        if detail.kind and detail.person and detail.person != detail.name:
+        if detail.person and detail.person != detail.name:
             address.append(detail.name)
         salutation = " ".join(p for p in (detail.salutation, detail.title, detail.person) if p)
         address.extend(line for line in (salutation, detail.company2, detail.street) if line)
-        address.append(f"{detail.country}-{detail.postcode} {detail.city}".strip())
+        foreign = detail.country != self.context.settings.region
+        place = f"{detail.postcode} {detail.city}".strip()
+        address.append(f"{detail.country}-{place}" if foreign and place else place)
         self.query_one("#address", Static).update("\n".join(address))
         phone_label, email_label = _("Phone"), _("Email")
         phones = [f"{phone_label}:"] + [f"  {number}  ({kind})" for kind, number in detail.phones]
         self.query_one("#phones", Static).update("\n".join(phones))
-        emails = [f"{email_label}:"] + [f"  {address}" for address in detail.emails]
+        emails = (
+            [f"{email_label}:"] + [f"  {email}" for email in detail.emails] if detail.emails else []
+        )
         self.query_one("#emails", Static).update("\n".join(emails))
         personal = []
         if detail.birthday:

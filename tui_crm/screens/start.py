@@ -12,7 +12,7 @@ from tui_crm import keys
 from tui_crm.db.connection import db
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import CrmScreen
+from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.inquiry import InquiryScreen
 from tui_crm.services import customers
 from tui_crm.services.customers import PartyRow
@@ -31,7 +31,7 @@ class StartScreen(CrmScreen):
 
     def compose(self) -> ComposeResult:
         """Search field, results, and the start panes."""
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         yield Input(placeholder=_("Search: number, name, city, street, email"), id="search")
         yield Label("", id="result-count", markup=False)
         yield PartyTable(id="results")
