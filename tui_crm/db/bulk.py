@@ -13,15 +13,16 @@ from tui_crm.db.connection import is_sqlite
 Row = tuple[Any, ...]
 """One row of column values, in the order of the column names passed alongside."""
 
-LOAD_CACHE_KIB = 262_144
-"""SQLite page cache during a load (256 MiB): index rebuilds sort in it."""
+LOAD_CACHE_KIB = 131_072
+"""SQLite page cache during a load (128 MiB, twice the app's): fewer spills in index sorts."""
 
 PAGE_ROWS = 200
 """Rows per multi-row ``INSERT`` on servers, where every statement is a network round trip."""
 
 
 def _quote(database: Database, name: str) -> str:
-    return database.quote(name)  # type: ignore[no-any-return]
+    quotes = database.quote
+    return f"{quotes[0]}{name}{quotes[-1]}"
 
 
 def insert_sql(database: Database, model: Any, columns: Sequence[str], rows: int = 1) -> str:
@@ -113,7 +114,8 @@ def secondary_indexes(model: Any) -> list[ModelIndex]:
 def drop_secondary_indexes(database: Database, models: Iterable[Any]) -> None:
     """Drop the non-unique indexes of ``models`` (if they exist)."""
     for model in models:
-        manager = SchemaManager(model, database)
+        # _drop_index is the DROP INDEX [IF EXISTS] peewee's drop_indexes() itself uses.
+        manager: Any = SchemaManager(model, database)
         for index in secondary_indexes(model):
             database.execute(manager._drop_index(index, safe=True))
 
@@ -150,10 +152,12 @@ def loading(database: Database, models: Sequence[Any]) -> Iterator[None]:
     """Prepare ``database`` for a bulk load into ``models`` and finish it afterwards.
 
     Before: drops the secondary indexes of ``models``; on SQLite turns ``synchronous``
-    off and enlarges the page cache, on PostgreSQL turns ``synchronous_commit`` off for
-    this session. After (also on error): re-creates the indexes, restores the settings,
-    and on PostgreSQL moves the id sequences past the loaded ids. A crash mid-load can
-    lose the loaded rows but never the file: the journal stays on.
+    off, enlarges the page cache and sorts in temp files, on PostgreSQL turns
+    ``synchronous_commit`` off for this session. After (also on error): re-creates the
+    indexes, restores the settings, and on PostgreSQL moves the id sequences past the
+    loaded ids. The journal stays on, so a crashed process loses only its open batch;
+    only a power loss during the load (``synchronous`` off) can damage the file, which
+    suits generated data such as the demo, not a user's own data.
 
     Args:
         database: The open database; the load runs on its connection in this thread.
@@ -166,8 +170,11 @@ def loading(database: Database, models: Sequence[Any]) -> Iterator[None]:
     if sqlite:
         synchronous = _pragma(database, "synchronous")
         cache_size = _pragma(database, "cache_size")
+        temp_store = _pragma(database, "temp_store")
         database.execute_sql("PRAGMA synchronous = OFF")
         database.execute_sql(f"PRAGMA cache_size = {-LOAD_CACHE_KIB}")
+        # Index rebuilds sort every row; in a temp file, not RAM, memory stays bounded.
+        database.execute_sql("PRAGMA temp_store = FILE")
     else:
         database.execute_sql("SET synchronous_commit = off")
     try:
@@ -181,6 +188,7 @@ def loading(database: Database, models: Sequence[Any]) -> Iterator[None]:
         if sqlite:
             database.execute_sql(f"PRAGMA synchronous = {int(synchronous)}")
             database.execute_sql(f"PRAGMA cache_size = {int(cache_size)}")
+            database.execute_sql(f"PRAGMA temp_store = {int(temp_store)}")
             database.execute_sql("PRAGMA optimize")
             # Fold the load back into the main file so the WAL does not keep its size.
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

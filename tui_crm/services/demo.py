@@ -20,7 +20,7 @@ Data is reproducible: the same ``seed`` and ``today`` give byte-identical tables
 ``random.Random(seed)`` and a Faker seeded with it are used, Faker just once for pools of
 names and streets, which the seeded generator then combines (Faker per row is too slow).
 Money is computed in exact integer cents with half-up rounding, which gives the same
-results as the Decimal rules of the app (line net = quantity × unit price × (1 − discount),
+results as the Decimal rules of the app (line net = quantity * unit price * (1 - discount),
 VAT per rate on the sum of the nets of that rate).
 """
 
@@ -31,7 +31,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from faker import Faker
@@ -284,6 +284,9 @@ ARTICLE_GROUPS: tuple[tuple[str, str, int, tuple[tuple[str, int, str], ...]], ..
 )
 """Article groups: code, name, VAT rate (hundredths of %) and base articles with price and unit."""
 
+DEALS = (0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 5, 8)
+"""Sales per customer, drawn uniformly (1.85 on average, a few regulars with many)."""
+
 VARIANTS = (("", 100), (" Profi", 145), (" Eco", 75))
 """Product lines of every goods article: name suffix and price in % of the base price."""
 
@@ -535,200 +538,96 @@ _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 )
 
-PARTY_COLUMNS = (
-    "id",
-    "number",
-    "kind",
-    "salutation",
-    "title",
-    "first_name",
-    "last_name",
-    "company",
-    "company2",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "birthday",
-    "group_id",
-    "price_list_id",
-    "payment_terms_id",
-    "clerk_id",
-    "contact_interval_days",
-    "marketing_source",
-    "referred_by_id",
-    "credit_limit",
-    "blocked",
-    "notes",
-    "last_contact_at",
-    "contact_count",
-    "suggestion_snoozed_until",
-    "converted_at",
-    "created_at",
-    "updated_at",
-    "version",
-    "search_key",
-)
+
+def _columns(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
 TABLES: tuple[tuple[Any, tuple[str, ...]], ...] = (
-    (Party, PARTY_COLUMNS),
-    (NumberHistory, ("id", "party_id", "number", "kind", "valid_until")),
+    (
+        Party,
+        _columns(
+            "id number kind salutation title first_name last_name company company2 street"
+            " postcode city country birthday group_id price_list_id payment_terms_id clerk_id"
+            " contact_interval_days marketing_source referred_by_id credit_limit blocked notes"
+            " last_contact_at contact_count suggestion_snoozed_until converted_at created_at"
+            " updated_at version search_key"
+        ),
+    ),
+    (NumberHistory, _columns("id party_id number kind valid_until")),
     (
         ContactPerson,
-        (
-            "id",
-            "party_id",
-            "salutation",
-            "title",
-            "first_name",
-            "last_name",
-            "position",
-            "department",
-            "birthday",
-            "notes",
-            "version",
-            "search_key",
+        _columns(
+            "id party_id salutation title first_name last_name position department birthday"
+            " notes version search_key"
         ),
     ),
     (
         Phone,
-        (
-            "id",
-            "party_id",
-            "contact_person_id",
-            "kind",
-            "e164",
-            "raw",
-            "extension",
-            "reversed_digits",
-            "is_main",
+        _columns(
+            "id party_id contact_person_id kind e164 as_entered extension reversed_digits is_main"
         ),
     ),
-    (Email, ("id", "party_id", "contact_person_id", "address", "kind", "is_main")),
+    (Email, _columns("id party_id contact_person_id address kind is_main")),
     (
         BankAccount,
-        (
-            "id",
-            "party_id",
-            "iban",
-            "bic",
-            "bank_name",
-            "holder",
-            "mandate_reference",
-            "mandate_date",
-            "is_main",
-        ),
+        _columns("id party_id iban bic bank_name holder mandate_reference mandate_date is_main"),
     ),
     (
         Document,
-        (
-            "id",
-            "number",
-            "kind",
-            "party_id",
-            "date",
-            "status",
-            "clerk_id",
-            "due_date",
-            "reference",
-            "notes",
-            "net_total",
-            "vat_total",
-            "gross_total",
-            "created_at",
-            "version",
+        _columns(
+            "id number kind party_id date status clerk_id due_date reference notes net_total"
+            " vat_total gross_total created_at version"
         ),
     ),
     (DocumentLink, ("id", "source_id", "target_id")),
     (
         DocumentLine,
-        (
-            "id",
-            "document_id",
-            "position",
-            "article_id",
-            "text",
-            "quantity",
-            "unit",
-            "unit_price",
-            "discount_percent",
-            "vat_rate",
-            "net",
+        _columns(
+            "id document_id position article_id text quantity unit unit_price discount_percent"
+            " vat_rate net"
         ),
     ),
     (
         OpenItem,
-        (
-            "id",
-            "document_id",
-            "party_id",
-            "amount",
-            "paid",
-            "due_date",
-            "dunning_level",
-            "last_dunning_date",
-            "closed_at",
-            "version",
+        _columns(
+            "id document_id party_id amount paid due_date dunning_level last_dunning_date"
+            " closed_at version"
         ),
     ),
     (
         Payment,
-        (
-            "id",
-            "open_item_id",
-            "party_id",
-            "date",
-            "amount",
-            "method",
-            "note",
-            "clerk_id",
-            "created_at",
-            "version",
-        ),
+        _columns("id open_item_id party_id date amount method note clerk_id created_at version"),
     ),
-    (DunningEvent, ("id", "open_item_id", "level", "date", "fee", "clerk_id", "letter_id")),
+    (DunningEvent, _columns("id open_item_id level date fee clerk_id letter_id")),
     (
         FollowUp,
-        (
-            "id",
-            "party_id",
-            "contact_person_id",
-            "due_date",
-            "due_time",
-            "subject",
-            "note",
-            "owner_id",
-            "priority",
-            "recurrence",
-            "days_after_contact",
-            "done_at",
-            "done_by_id",
-            "created_at",
-            "created_by_id",
-            "version",
+        _columns(
+            "id party_id contact_person_id due_date due_time subject note owner_id priority"
+            " recurrence days_after_contact done_at done_by_id created_at created_by_id"
+            " version"
         ),
     ),
     (
         ContactLog,
-        (
-            "id",
-            "party_id",
-            "contact_person_id",
-            "at",
-            "kind",
-            "topic",
-            "agreements",
-            "duration_seconds",
-            "phone_e164",
-            "clerk_id",
-            "follow_up_id",
-            "letter_id",
+        _columns(
+            "id party_id contact_person_id at kind topic agreements duration_seconds phone_e164"
+            " clerk_id follow_up_id letter_id"
         ),
     ),
 )
 """The tables written per batch, parents first, with the columns of their rows."""
 
-BULK_MODELS = tuple(model for model, _ in TABLES)
-"""Tables whose secondary indexes are dropped during the load."""
+BULK_MODELS: tuple[Any, ...] = (
+    Clerk,
+    CustomerGroup,
+    PriceList,
+    PaymentTerms,
+    ArticleGroup,
+    Article,
+    *(model for model, _ in TABLES),
+)
+"""Every table the demo writes with explicit ids (indexes rebuilt, sequences moved after)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -812,10 +711,9 @@ def iban_check_digits(country: str, bban: str) -> str:
 
 def ascii_slug(text: str) -> str:
     """Turn a name into the lowercase ASCII of an email address (Müller → mueller)."""
-    text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS))
-    return "".join(
-        char for char in text.lower() if char.isascii() and (char.isalnum() or char == "-")
-    )
+    text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).lower().replace(" ", "-")
+    slug = "".join(char for char in text if char.isascii() and (char.isalnum() or char == "-"))
+    return "-".join(part for part in slug.split("-") if part)
 
 
 def _grouped(digits: str) -> str:
@@ -920,14 +818,14 @@ class _Generator:
         """Id, name, unit, price in cents, VAT in hundredths of % and fractional-unit flag."""
         self.words: dict[str, list[str]] = {}
         """Search words of repeated strings (names, streets, cities)."""
-        self.ids = dict.fromkeys(("party", *(model._meta.table_name for model, _ in TABLES[1:])), 0)
+        self.ids = dict.fromkeys((model._meta.table_name for model, _ in TABLES), 0)
         """Last id used per table."""
         self.numbers = dict.fromkeys(("customer", "prospect", *DOCUMENT_PREFIXES), 0)
         """How many numbers each sequence handed out."""
         self.counts = dict.fromkeys(self.ids, 0)
         """Rows written per table."""
-        self.rows: list[list[Row]] = []
-        """The rows of the current batch, one list per entry of :data:`TABLES`."""
+        self.rows: dict[str, list[Row]] = {}
+        """The rows of the current batch by table name."""
 
     # Reference data --------------------------------------------------------------------
 
@@ -941,8 +839,8 @@ class _Generator:
         groups = [(number, *row) for number, row in enumerate(CUSTOMER_GROUPS, start=1)]
         lists = [(number, *row) for number, row in enumerate(PRICE_LISTS, start=1)]
         terms = [(number, *row) for number, row in enumerate(PAYMENT_TERMS, start=1)]
-        article_groups = []
-        articles = []
+        article_groups: list[Row] = []
+        articles: list[Row] = []
         for group_id, (code, name, vat, items) in enumerate(ARTICLE_GROUPS, start=1):
             article_groups.append((group_id, code, name))
             variants = VARIANTS[:1] if code in WITHOUT_VARIANTS else VARIANTS
@@ -1026,6 +924,11 @@ class _Generator:
         times = self.times
         return f"{self.days[self.day_zero + offset]} {times[int(self.rng.random() * len(times))]}"
 
+    def _birthday(self, youngest: int, span: int) -> str:
+        """An ISO birthday of someone ``youngest`` to ``youngest + span`` years old."""
+        age_days = int(youngest * 365.25 + self.rng.random() * span * 365.25)
+        return date.fromordinal(self.today.toordinal() - age_days).isoformat()
+
     def _pick(self, items: Sequence[Any]) -> Any:
         return items[int(self.rng.random() * len(items))]
 
@@ -1056,14 +959,15 @@ class _Generator:
         Returns:
             One list of rows per entry of :data:`TABLES`, ids continuing the last batch.
         """
-        self.rows = [[] for _ in TABLES]
+        self.rows = {table: [] for table in self.ids}
         for _ in range(count):
             self._party()
-        for (model, _), rows in zip(TABLES, self.rows, strict=True):
-            self.counts[model._meta.table_name] += len(rows)
-        return self.rows
+        for table, rows in self.rows.items():
+            self.counts[table] += len(rows)
+        return [self.rows[model._meta.table_name] for model, _ in TABLES]
 
     def _party(self) -> None:
+        """One party with its phones, emails, bank, people, documents, follow-ups, contacts."""
         rng = self.rng
         rand = rng.random
         pick = self._pick
@@ -1104,13 +1008,13 @@ class _Generator:
             roll = rand()
             title = "Dr." if roll < 0.05 else "Prof. Dr." if roll < 0.056 else ""
             if rand() < 0.7:
-                birthday = self._day(-int(18 * 365.25 + rand() * 70 * 365))
+                birthday = self._birthday(18, 70)
             group = 2 if rand() < 0.15 else 1
             price_list = 1 if rand() < 0.8 else None
             terms = pick((1, 1, 2, 2, 6))
             credit = pick((0, 0, 100_000, 250_000))
             display = f"{first} {last}"
-        clerk = 2 + int(rand() * 3) if rand() < 0.9 else None
+        clerk = pick((1, 2, 2, 3, 3)) if rand() < 0.9 else None
         emails: list[str] = []
         main_e164 = ""
         if is_company:
@@ -1144,7 +1048,7 @@ class _Generator:
         if is_customer and rand() < 0.1:
             converted_offset = since + int(rand() * 60)
             converted_at = self._stamp(min(converted_offset, 0))
-            self.rows[1].append(
+            self.rows["number_history"].append(
                 (
                     self._next("number_history"),
                     party_id,
@@ -1156,18 +1060,7 @@ class _Generator:
         # Documents: deals spread over the party's history.
         worst_dunning = 0
         if is_customer:
-            roll = rand()
-            deals = (
-                0
-                if roll < 0.12
-                else 1
-                if roll < 0.42
-                else 2
-                if roll < 0.67
-                else 3
-                if roll < 0.82
-                else 4 + int(rand() * 7)
-            )
+            deals = pick(DEALS)
             days_net = PAYMENT_TERMS[terms - 1][2]
             for _ in range(deals):
                 day = since + int(rand() * (-since + 1))
@@ -1176,7 +1069,7 @@ class _Generator:
                 )
         elif rand() < 0.3:
             self._deal(party_id, clerk, since + int(rand() * (-since + 1)), 14, False, True)
-        blocked = worst_dunning >= 3 and rand() < 0.5 or rand() < 0.005
+        blocked = (worst_dunning >= 3 and rand() < 0.5) or rand() < 0.005
         self._follow_ups(party_id, persons, since)
         last_contact, contact_count = self._contacts(party_id, persons, since, main_e164)
         source = pick(MARKETING_SOURCES)
@@ -1190,7 +1083,7 @@ class _Generator:
         search_key = self._search_key(
             (first, last, company, company2, street, postcode, city), (number, *emails)
         )
-        self.rows[0].append(
+        self.rows["party"].append(
             (
                 party_id,
                 number,
@@ -1228,6 +1121,7 @@ class _Generator:
         )
 
     def _company(self, city: str) -> tuple[str, str]:
+        """A company name and the mail domain that goes with it."""
         rand = self.rng.random
         pick = self._pick
         last = pick(self.pools.last)
@@ -1252,7 +1146,7 @@ class _Generator:
         return name, f"{slug}.de"
 
     def _subscriber(self, area: str, short: int = 0) -> str:
-        """A subscriber number that makes 9–10 digits with the area code (no leading 0/1)."""
+        """A subscriber number that makes 9 to 10 digits with the area code (no leading 0/1)."""
         rand = self.rng.random
         length = (9 if rand() < 0.5 else 10) - (len(area) - 1) - short
         return str(2 + int(rand() * 8)) + str(int(rand() * 10 ** (length - 1))).zfill(length - 1)
@@ -1270,7 +1164,7 @@ class _Generator:
         raw = landline_raw(area, subscriber, extension, int(self.rng.random() * 7))
         digits = f"49{area[1:]}{subscriber}{extension}"
         e164 = f"+{digits}"
-        self.rows[3].append(
+        self.rows["phone"].append(
             (self._next("phone"), party_id, person_id, kind, e164, raw, "", digits[::-1], main)
         )
         return e164
@@ -1282,7 +1176,7 @@ class _Generator:
         raw = mobile_raw(prefix, subscriber, int(rand() * 5))
         digits = f"49{prefix[1:]}{subscriber}"
         e164 = f"+{digits}"
-        self.rows[3].append(
+        self.rows["phone"].append(
             (self._next("phone"), party_id, person_id, "mobile", e164, raw, "", digits[::-1], main)
         )
         return e164
@@ -1290,7 +1184,7 @@ class _Generator:
     def _email(
         self, party_id: int, person_id: int | None, address: str, kind: str, main: bool
     ) -> str:
-        self.rows[4].append((self._next("email"), party_id, person_id, address, kind, main))
+        self.rows["email"].append((self._next("email"), party_id, person_id, address, kind, main))
         return address
 
     def _private_email(
@@ -1320,7 +1214,7 @@ class _Generator:
         last = pick(self.pools.last)
         title = "Dr." if rand() < 0.04 else ""
         position, department = pick(POSITIONS)
-        birthday = self._day(-int(20 * 365.25 + rand() * 45 * 365)) if rand() < 0.3 else None
+        birthday = self._birthday(20, 45) if rand() < 0.3 else None
         address = ""
         if rand() < 0.7:
             address = f"{ascii_slug(first)[:1]}.{ascii_slug(last)}@{domain}"
@@ -1331,7 +1225,7 @@ class _Generator:
         if rand() < 0.3:
             self._mobile(party_id, person_id, False)
         search_key = self._search_key((first, last, position, department), (address,))
-        self.rows[2].append(
+        self.rows["contact_person"].append(
             (
                 person_id,
                 party_id,
@@ -1356,8 +1250,8 @@ class _Generator:
         name, code, bic = self._pick(BANKS)
         account = str(int(rand() * 10**10)).zfill(10)
         bban = code + account
-        iban = f"DE{98 - int(bban + '131400') % 97:02d}{bban}"
-        self.rows[5].append(
+        iban = f"DE{iban_check_digits('DE', bban)}{bban}"
+        self.rows["bank_account"].append(
             (
                 self._next("bank_account"),
                 party_id,
@@ -1388,7 +1282,7 @@ class _Generator:
         count = len(articles)
         specs: list[tuple[Any, ...]] = []
         net19 = net7 = 0
-        lines = 1 + int(rand() * 3) + int(rand() * 3) if rand() < 0.9 else 6 + int(rand() * 10)
+        lines = 1 + int(rand() * 3) + int(rand() * 3) if rand() < 0.95 else 5 + int(rand() * 6)
         for _ in range(lines):
             article_id, text, unit, price, vat, fractional = articles[int(rand() * count)]
             if fractional:
@@ -1444,18 +1338,21 @@ class _Generator:
             elif kind == "quote" and offset < -30:
                 status = "cancelled" if rand() < 0.7 else "done"
             else:
-                status = "draft" if offset > -3 and rand() < 0.3 else "open"
+                draft = kind in ("quote", "order") and offset > -3 and rand() < 0.3
+                status = "draft" if draft else "open"
             self._document(
                 document_id, kind, party_id, offset, status, clerk, due_date, totals, specs
             )
             if previous is not None:
-                self.rows[7].append((self._next("document_link"), previous, document_id))
+                self.rows["document_link"].append(
+                    (self._next("document_link"), previous, document_id)
+                )
             previous = document_id
         if chain[-1] == "invoice" and rand() < 0.04:
             offset = dates[-1] + 3 + int(rand() * 40)
             if offset <= 0:
                 credit_specs = specs[:1]
-                article_id, text, unit_quantity, unit, price, discount, vat, net = specs[0]
+                vat, net = specs[0][6:8]
                 credit_totals = self._totals(net if vat == 1900 else 0, net if vat == 700 else 0)
                 document_id = self._next("document")
                 self._document(
@@ -1469,7 +1366,9 @@ class _Generator:
                     credit_totals,
                     credit_specs,
                 )
-                self.rows[7].append((self._next("document_link"), previous, document_id))
+                self.rows["document_link"].append(
+                    (self._next("document_link"), previous, document_id)
+                )
         return dunning
 
     @staticmethod
@@ -1491,7 +1390,7 @@ class _Generator:
     ) -> None:
         number = f"{DOCUMENT_PREFIXES[kind]}{self._number(kind)}"
         reference = self._pick(REFERENCES) if kind == "order" else ""
-        self.rows[6].append(
+        self.rows["document"].append(
             (
                 document_id,
                 number,
@@ -1510,7 +1409,7 @@ class _Generator:
                 1,
             )
         )
-        lines = self.rows[8]
+        lines = self.rows["document_line"]
         ids = self.ids
         for position, spec in enumerate(specs, start=1):
             ids["document_line"] += 1
@@ -1535,7 +1434,7 @@ class _Generator:
         if overdue < 0:
             state = "paid" if roll < 0.15 and offset < 0 else "part" if roll < 0.25 else "open"
         elif overdue > 120:
-            state = "paid" if roll < 0.97 else "part" if roll < 0.985 else "open"
+            state = "paid" if roll < 0.99 else "part" if roll < 0.995 else "open"
         else:
             state = "paid" if roll < 0.7 else "part" if roll < 0.8 else "open"
         if direct_debit and state != "open" and overdue >= 0:
@@ -1564,7 +1463,7 @@ class _Generator:
             level = min(4, overdue // 14)
             for step in range(1, level + 1):
                 last_dunning = self._day(due + 14 * step)
-                self.rows[11].append(
+                self.rows["dunning_event"].append(
                     (
                         self._next("dunning_event"),
                         item_id,
@@ -1575,7 +1474,7 @@ class _Generator:
                         None,
                     )
                 )
-        self.rows[9].append(
+        self.rows["open_item"].append(
             (
                 item_id,
                 document_id,
@@ -1592,7 +1491,7 @@ class _Generator:
         return ("done" if closed_at else "open"), level
 
     def _payment(self, item_id: int, party_id: int, day: int, amount: int, method: str) -> None:
-        self.rows[10].append(
+        self.rows["payment"].append(
             (
                 self._next("payment"),
                 item_id,
@@ -1632,7 +1531,7 @@ class _Generator:
                 done_by = owner
             created = max(since, min(due, 0) - int(rand() * 30))
             due_time = pick(self.times)[:5] + ":00" if rand() < 0.3 else None
-            self.rows[12].append(
+            self.rows["follow_up"].append(
                 (
                     self._next("follow_up"),
                     party_id,
@@ -1661,7 +1560,7 @@ class _Generator:
         pick = self._pick
         count = int(rand() * 4) + int(rand() * 4)
         offsets = sorted(since + int(rand() * (-since + 1)) for _ in range(count))
-        rows = self.rows[13]
+        rows = self.rows["contact_log"]
         last = None
         for offset in offsets:
             kind = pick(self.contact_kinds)
