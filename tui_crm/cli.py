@@ -198,15 +198,12 @@ def build_demo(target: str, customers: int, seed: int, *, force: bool = False) -
 def demo_command(settings: Settings, customers: int, seed: int, force: bool) -> int:
     """``tui-crm demo --customers N --seed S``."""
     target = settings.database_url
-    print(
-        _database_errors(target, lambda: _print(build_demo(target, customers, seed, force=force)))
-    )
-    return 0
 
+    def step() -> int:
+        print(build_demo(target, customers, seed, force=force))
+        return 0
 
-def _print(line: str) -> int:
-    print(line)
-    return 0
+    return _database_errors(target, step)
 
 
 def _ask_upgrade(failure: SchemaOutdated) -> bool:
