@@ -11,7 +11,8 @@ from tui_crm import i18n
 
 i18n.setup("en")
 
-from tui_crm.db.connection import open_database  # noqa: E402
+from tui_crm.db import search_index  # noqa: E402
+from tui_crm.db.connection import db, open_database  # noqa: E402
 from tui_crm.db.migrations import migrate  # noqa: E402
 from tui_crm.db.models import Party, Phone  # noqa: E402
 from tui_crm.db.text import search_key  # noqa: E402
@@ -58,6 +59,7 @@ def add_party(
     Phone.create(
         party=party, e164=e164, as_entered=raw, is_main=True, reversed_digits=e164[1:][::-1]
     )
+    search_index.reindex_parties(db.obj, [party.id])
     return party
 
 

@@ -63,6 +63,30 @@ CONFIRM_NO = Binding("n,escape", "answer(False)", _("No"), key_display="N", id="
 CLOSE = Binding("escape,f1", "close", _("Close"), key_display="Esc", id="help.close")
 """Close the help screen."""
 
+LIST_UP = Binding("up", "cursor_up", _("Up"), id="list.up", show=False)
+"""Move the cursor of a list up."""
+
+LIST_DOWN = Binding("down", "cursor_down", _("Down"), id="list.down", show=False)
+"""Move the cursor of a list down."""
+
+LIST_PAGE_UP = Binding("pageup", "page_up", _("Page up"), id="list.page_up", show=False)
+"""Move the cursor of a list one page up."""
+
+LIST_PAGE_DOWN = Binding("pagedown", "page_down", _("Page down"), id="list.page_down", show=False)
+"""Move the cursor of a list one page down."""
+
+LIST_HOME = Binding("home", "first", _("First"), id="list.first", show=False)
+"""Move the cursor of a list to the first row."""
+
+LIST_END = Binding("end", "last", _("Last"), id="list.last", show=False)
+"""Move the cursor of a list to the last row."""
+
+LIST_OPEN = Binding("enter", "open", _("Open"), key_display="Enter", id="list.open")
+"""Open the row under the cursor."""
+
+LIST_BINDINGS = (LIST_UP, LIST_DOWN, LIST_PAGE_UP, LIST_PAGE_DOWN, LIST_HOME, LIST_END, LIST_OPEN)
+"""Cursor keys of the virtual lists."""
+
 APP_BINDINGS: tuple[Binding, ...] = (HELP, SEARCH, REFRESH, THEME, PALETTE, QUIT)
 """Bindings of the App itself."""
 
@@ -71,6 +95,7 @@ ALL: tuple[Binding, ...] = (
     BACK,
     OPEN,
     CURSOR_TO_RESULTS,
+    *LIST_BINDINGS,
     CONFIRM_YES,
     CONFIRM_NO,
     CLOSE,
@@ -96,6 +121,9 @@ _NAMES = {
     "down": "Down",
     "pageup": "PgUp",
     "pagedown": "PgDn",
+    "up": "Up",
+    "home": "Home",
+    "end": "End",
 }
 
 

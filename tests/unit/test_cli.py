@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tui_crm import __version__
+from tui_crm.db import migrations
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -114,7 +115,7 @@ def test_db_upgrade_and_version(tmp_path: Path, db_path: Path) -> None:
     assert result.returncode == 0
     assert "is current" in result.stdout
     result = run_cli(tmp_path, "--db", str(db_path), "db", "version")
-    assert result.stdout.startswith("1 ")
+    assert result.stdout.startswith(f"{migrations.LATEST} ")
 
 
 def test_db_upgrade_of_missing_file_does_not_create_it(tmp_path: Path) -> None:

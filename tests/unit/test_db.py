@@ -89,9 +89,9 @@ def test_newer_schema_is_refused_and_untouched(db_path: Path) -> None:
     assert db_path.read_bytes() == before
 
 
-def _second_migration(fail: bool) -> types.ModuleType:
-    module = types.ModuleType("m0002_test")
-    module.VERSION = 2  # type: ignore[attr-defined]
+def _next_migration(version: int, fail: bool) -> types.ModuleType:
+    module = types.ModuleType("m_next_test")
+    module.VERSION = version  # type: ignore[attr-defined]
 
     def apply(database: object) -> None:
         database.execute_sql("ALTER TABLE party ADD COLUMN shoe_size INTEGER")  # type: ignore[attr-defined]
@@ -106,24 +106,22 @@ def _second_migration(fail: bool) -> types.ModuleType:
 def test_older_schema_needs_upgrade_which_runs_in_one_transaction(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        migrations, "MIGRATIONS", (*migrations.MIGRATIONS, _second_migration(fail=True))
-    )
-    monkeypatch.setattr(migrations, "LATEST", 2)
+    shipped = migrations.MIGRATIONS
+    latest = migrations.LATEST
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, fail=True)))
+    monkeypatch.setattr(migrations, "LATEST", latest + 1)
     database = open_database(db_path)
     with pytest.raises(SchemaOutdated, match="run 'tui-crm db upgrade'"):
         migrations.check(database, "crm")
     with pytest.raises(RuntimeError):
         migrations.migrate(database)
-    assert migrations.current_version(database) == 1
+    assert migrations.current_version(database) == latest
     assert "extra" not in database.get_tables()
     assert "shoe_size" not in {c.name for c in database.get_columns("party")}
 
-    monkeypatch.setattr(
-        migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:1], _second_migration(fail=False))
-    )
-    assert migrations.migrate(database) == [2]
-    assert migrations.current_version(database) == 2
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, fail=False)))
+    assert migrations.migrate(database) == [latest + 1]
+    assert migrations.current_version(database) == latest + 1
     assert "shoe_size" in {c.name for c in database.get_columns("party")}
 
 

@@ -47,10 +47,24 @@ def pg_url() -> Iterator[str]:
 
 def test_migrate_creates_every_table(pg_url: str) -> None:
     database = open_database(pg_url)
-    assert migrations.migrate(database) == [migrations.LATEST]
+    assert migrations.migrate(database) == list(range(1, migrations.LATEST + 1))
     tables = set(database.get_tables())
     assert {model._meta.table_name for model in MODELS} <= tables
     migrations.check(database, pg_url)
+
+
+def test_search_on_postgres(pg_url: str) -> None:
+    from tests.conftest import PEOPLE, add_party
+    from tui_crm.services import customers
+
+    database = open_database(pg_url)
+    migrations.migrate(database)
+    for row in PEOPLE:
+        add_party(*row)
+    assert [row.number for row in customers.search("mül köl")] == ["10001"]
+    assert [row.number for row in customers.search("strassenbau")] == ["10003"]
+    assert [row.number for row in customers.search("+49 221 123456")] == ["10001"]
+    assert [row.number for row in customers.search("1000")] == ["10001", "10002", "10003"]
 
 
 def test_sum_of_100000_dimes_is_exact(pg_url: str) -> None:

@@ -45,7 +45,7 @@ class FixedPointField(BigIntegerField):
 
     def to_decimal(self, stored: int | None) -> Decimal:
         """Convert a raw SQL result (e.g. ``SUM(amount)``) to a Decimal; NULL is zero."""
-        return self.python_value(stored or 0) or Decimal(0)
+        return self.python_value(stored or 0) or Decimal(0).quantize(self.quantum)
 
 
 class MoneyField(FixedPointField):

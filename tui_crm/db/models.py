@@ -18,6 +18,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    SmallIntegerField,
     TextField,
     TimeField,
 )
@@ -448,6 +449,18 @@ class AuditLog(BaseModel):
         indexes = ((("party", "at"), False), (("table_name", "row_id"), False), (("at",), False))
 
 
+class SearchWord(BaseModel):
+    """A folded word of a party's names, address or emails (see :mod:`.search_index`)."""
+
+    word = CharField(max_length=64)
+    party = ForeignKeyField(Party, on_delete="CASCADE")
+    kind = SmallIntegerField()
+
+    class Meta:
+        primary_key = False
+        indexes = ((("word", "kind", "party"), False), (("party", "word"), False))
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion,
     Clerk,
@@ -476,6 +489,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     Bookmark,
     RecentParty,
     AuditLog,
+    SearchWord,
 )
 """Every model, in an order that satisfies foreign keys on create."""
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from peewee import ModelSelect
+from peewee import Database, ModelSelect
 
 from tui_crm.db.models import (
     Bookmark,
     Clerk,
     Email,
     NumberHistory,
+    OpenItem,
     Party,
     Phone,
     RecentParty,
     now,
 )
-from tui_crm.db.text import words
 
 PARTY_COLUMNS = (
     Party.id,
@@ -41,38 +41,120 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def search_parties(query: str, limit: int) -> list[dict[str, Any]]:
-    """Return up to ``limit`` parties matching ``query``: number prefix first, then names.
+def _ids(database: Database, sql: str, params: Sequence[object]) -> list[int]:
+    return [int(row[0]) for row in database.execute_sql(sql, tuple(params)).fetchall()]
 
-    Every folded word of the query must start a word of the party's search key, in any order.
+
+def number_hits(database: Database, number: str, limit: int) -> list[int]:
+    """Parties whose number is ``number`` (first) or starts with it, in number order."""
+    param = database.param
+    exact = _ids(database, f"SELECT id FROM party WHERE number = {param}", (number,))
+    if limit <= len(exact):
+        return exact[:limit]
+    prefixed = _ids(
+        database,
+        f"SELECT id FROM party WHERE number > {param} AND number < {param} "
+        f"ORDER BY number LIMIT {int(limit)}",
+        (number, _next_prefix(number)),
+    )
+    return exact + [found for found in prefixed if found not in exact][: limit - len(exact)]
+
+
+def former_number_hits(database: Database, number: str) -> list[int]:
+    """Parties that had ``number`` before (a prospect number kept after conversion)."""
+    return _ids(
+        database,
+        f"SELECT party_id FROM number_history WHERE number = {database.param}",
+        (number,),
+    )
+
+
+def phone_prefix_hits(database: Database, e164_prefix: str, limit: int) -> list[int]:
+    """Parties with a phone (their own or a contact person's) starting with ``e164_prefix``."""
+    return _ids(
+        database,
+        f"SELECT party_id FROM phone WHERE e164 >= {database.param} AND e164 < {database.param} "
+        f"ORDER BY e164 LIMIT {int(limit)}",
+        (e164_prefix, _next_prefix(e164_prefix)),
+    )
+
+
+def phone_hits(database: Database, national_digits: str, limit: int) -> list[int]:
+    """Parties with a phone (their own or a contact person's) ending in ``national_digits``.
+
+    Whole numbers come first, then numbers that merely end in the digits.
     """
-    text = query.strip()
-    if not text:
+    reversed_digits = national_digits[::-1]
+    rows = database.execute_sql(
+        f"SELECT party_id, reversed_digits FROM phone WHERE reversed_digits >= {database.param} "
+        f"AND reversed_digits < {database.param} ORDER BY reversed_digits LIMIT {int(limit) * 2}",
+        (reversed_digits, _next_prefix(reversed_digits)),
+    ).fetchall()
+    whole: dict[int, None] = {}
+    tail: dict[int, None] = {}
+    for party, stored in rows:
+        # The stored digits are the reversed E.164 digits: national number, then country code.
+        rest = stored[len(reversed_digits) :]
+        (whole if len(rest) <= 3 else tail).setdefault(int(party), None)
+    ordered = list(whole) + [party for party in tail if party not in whole]
+    return ordered[:limit]
+
+
+def word_hits(database: Database, terms: Sequence[str], limit: int) -> list[int]:
+    """Parties that have, for every term, a word starting with it; name matches first.
+
+    The longest term drives a range scan on ``search_word (word, kind, party_id)``; each other
+    term is an ``EXISTS`` on ``(party_id, word)``.
+    """
+    if not terms:
         return []
-    found: dict[int, dict[str, Any]] = {}
-    if text.isdigit():
-        by_number = (
-            Party.select(*PARTY_COLUMNS)
-            .where((Party.number >= text) & (Party.number < _next_prefix(text)))
-            .order_by(Party.number)
-            .limit(limit)
+    param = database.param
+    drive = max(terms, key=len)
+    others = list(terms)
+    others.remove(drive)
+    conditions = "".join(
+        " AND EXISTS (SELECT 1 FROM search_word o WHERE o.party_id = w.party_id "
+        f"AND o.word >= {param} AND o.word < {param})"
+        for _term in others
+    )
+    params: list[object] = [drive, _next_prefix(drive)]
+    for term in others:
+        params.extend((term, _next_prefix(term)))
+    found: dict[int, None] = {}
+    for kinds in ("= 0", "> 0"):
+        if len(found) >= limit:
+            break
+        sql = (
+            f"SELECT w.party_id FROM search_word w WHERE w.word >= {param} AND w.word < {param} "
+            f"AND w.kind {kinds}{conditions} LIMIT {int(limit - len(found)) * 3 + 10}"
         )
-        found.update((row["id"], row) for row in _dicts(by_number))
-    terms = words(text)
-    if terms and len(found) < limit:
-        condition = None
-        for term in terms:
-            match = (" " + Party.search_key).contains(" " + term)
-            condition = match if condition is None else condition & match
-        by_name = (
-            Party.select(*PARTY_COLUMNS)
-            .where(condition)
-            .order_by(Party.last_name, Party.company, Party.number)
-            .limit(limit)
-        )
-        for row in _dicts(by_name):
-            found.setdefault(row["id"], row)
-    return list(found.values())[:limit]
+        for party in _ids(database, sql, params):
+            found.setdefault(party, None)
+    return list(found)[:limit]
+
+
+def party_rows(database: Database, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The list columns of ``ids`` (in that order) with their open items balance."""
+    if not ids:
+        return []
+    marks = ", ".join([database.param] * len(ids))
+    rows = {
+        int(row["id"]): row
+        for row in _dicts(Party.select(*PARTY_COLUMNS).where(Party.id.in_(list(ids))))
+    }
+    balances = dict(
+        database.execute_sql(
+            "SELECT party_id, SUM(amount - paid) FROM open_item "
+            f"WHERE closed_at IS NULL AND party_id IN ({marks}) GROUP BY party_id",
+            tuple(ids),
+        ).fetchall()
+    )
+    result = []
+    for party_id in ids:
+        row = rows.get(party_id)
+        if row is not None:
+            result.append({**row, "balance": OpenItem.amount.to_decimal(balances.get(party_id))})
+    return result
 
 
 def main_phones(party_ids: list[int]) -> dict[int, str]:

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label
 from textual.worker import get_current_worker
 
-from tui_crm import keys
+from tui_crm import formatting, keys
 from tui_crm.db.connection import db
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
@@ -17,6 +17,10 @@ from tui_crm.screens.inquiry import InquiryScreen
 from tui_crm.services import customers
 from tui_crm.services.customers import PartyRow
 from tui_crm.widgets.party_table import PartyTable
+from tui_crm.widgets.result_list import ResultList, header_text
+
+FIRST_PAGE = 60
+"""Hits fetched before the first paint; the rest follow in the same worker."""
 
 
 class StartScreen(CrmScreen):
@@ -34,7 +38,8 @@ class StartScreen(CrmScreen):
         yield Header(icon=HEADER_ICON)
         yield Input(placeholder=_("Search: number, name, city, street, email"), id="search")
         yield Label("", id="result-count", markup=False)
-        yield PartyTable(id="results")
+        yield Label(header_text(), id="result-header", markup=False)
+        yield ResultList(id="results")
         with Horizontal(id="start-panes"):
             with Vertical(classes="start-pane"):
                 yield Label(_("Bookmarks"), classes="pane-title")
@@ -74,29 +79,60 @@ class StartScreen(CrmScreen):
         empty = not query.strip()
         self.set_class(empty, "-empty-query")
         if empty:
-            self.query_one("#results", PartyTable).show([])
+            self.query_one("#results", ResultList).show([], [], self._query_serial)
             self.query_one("#result-count", Label).update("")
             return
         self.search(query, self._query_serial)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, query: str, serial: int) -> None:
-        """Look the query up in a thread and show the rows if still current."""
+        """Find the first page at once, then the rest of the hits, in a thread."""
+        region = self.context.settings.region
         with db.connection_context():
-            rows = customers.search(query, region=self.context.settings.region)
-        if get_current_worker().is_cancelled:
-            return
-        self.app.call_from_thread(self.show_results, rows, serial)
+            first = customers.search_ids(query, limit=FIRST_PAGE, region=region)
+            rows = customers.rows(first[:FIRST_PAGE], region=region)
+            if get_current_worker().is_cancelled:
+                return
+            self.app.call_from_thread(self.show_results, first, rows, serial)
+            if len(first) < FIRST_PAGE:
+                return
+            every = customers.search_ids(query, limit=customers.MAX_HITS, region=region)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.extend_results, every, serial)
 
-    def show_results(self, rows: list[PartyRow], serial: int) -> None:
-        """Show search results unless a newer query has been typed since."""
+    def show_results(self, ids: list[int], rows: list[PartyRow], serial: int) -> None:
+        """Show the first page of hits unless a newer query has been typed since."""
         if serial != self._query_serial:
             return
-        self.query_one("#results", PartyTable).show(rows)
-        count = len(rows)
-        self.query_one("#result-count", Label).update(
-            _("No match") if not count else _("{count} found").format(count=count)
-        )
+        self.query_one("#results", ResultList).show(ids, rows, serial)
+        self._show_count(len(ids), more=len(ids) >= FIRST_PAGE)
+
+    def extend_results(self, ids: list[int], serial: int) -> None:
+        """Show every hit (up to the limit) of the current query."""
+        if serial != self._query_serial:
+            return
+        self.query_one("#results", ResultList).extend(ids, serial)
+        self._show_count(len(ids), more=len(ids) >= customers.MAX_HITS)
+
+    def _show_count(self, count: int, *, more: bool) -> None:
+        label = self.query_one("#result-count", Label)
+        if not count:
+            label.update(_("No match"))
+        else:
+            shown = formatting.number(count) + ("+" if more else "")
+            label.update(_("{count} found").format(count=shown))
+
+    @on(ResultList.RowsNeeded)
+    def rows_needed(self, event: ResultList.RowsNeeded) -> None:
+        """Load the rows a scrolled list is about to show."""
+        self.load_rows(event.result_list, event.ids, event.serial)
+
+    @work(thread=True, group="rows", exit_on_error=False)
+    def load_rows(self, result_list: ResultList, ids: list[int], serial: int) -> None:
+        """Fetch list rows by id in a thread."""
+        with db.connection_context():
+            rows = customers.rows(ids, region=self.context.settings.region)
+        self.app.call_from_thread(result_list.add_rows, rows, serial)
 
     @work(thread=True, exclusive=True, group="start-panes", exit_on_error=False)
     def load_start_panes(self) -> None:
@@ -111,22 +147,24 @@ class StartScreen(CrmScreen):
 
     def action_to_results(self) -> None:
         """Down from the search field moves into the visible list."""
-        table_id = "#bookmarks" if self.has_class("-empty-query") else "#results"
-        self.query_one(table_id, PartyTable).focus()
+        target = "#bookmarks" if self.has_class("-empty-query") else "#results"
+        self.query_one(target).focus()
 
     @on(DataTable.RowSelected)
     def open_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a row opens the customer inquiry."""
+        """Enter on a bookmark or recent customer opens the inquiry."""
         if event.row_key.value is not None:
             self.app.push_screen(InquiryScreen(str(event.row_key.value)))
 
+    @on(ResultList.Opened)
+    def open_hit(self, event: ResultList.Opened) -> None:
+        """Enter on a hit opens the inquiry."""
+        self.app.push_screen(InquiryScreen(event.number))
+
     @on(Input.Submitted, "#search")
     def open_first(self) -> None:
-        """Enter in the search field opens the first hit."""
-        table = self.query_one("#results", PartyTable)
-        number = table.selected_number
-        if number is not None:
-            self.app.push_screen(InquiryScreen(number))
+        """Enter in the search field opens the highlighted hit."""
+        self.query_one("#results", ResultList).action_open()
 
     def action_back(self) -> None:
         """Esc on the start screen clears the search instead of leaving."""

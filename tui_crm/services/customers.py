@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+
+import phonenumbers
 
 from tui_crm.db import queries
+from tui_crm.db.connection import db
 from tui_crm.db.models import Clerk, Party
+from tui_crm.db.text import words
 from tui_crm.errors import CrmError
 from tui_crm.services import phones
 
@@ -29,6 +35,8 @@ class PartyRow:
     """Main phone, formatted for display."""
     blocked: bool
     """Blocked for credit."""
+    balance: Decimal = Decimal("0.00")
+    """Open items balance (unpaid invoices less credit notes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,35 +88,107 @@ def _name(row: dict[str, object]) -> str:
     return str(row["company"] or person)
 
 
-def _rows(rows: list[dict[str, object]], region: str) -> list[PartyRow]:
-    ids = [int(str(row["id"])) for row in rows]
-    main = queries.main_phones(ids)
+NUMBER = re.compile(r"^[A-Za-z]?\d+$")
+PHONE = re.compile(r"^[\d\s+()/.\-]+$")
+MAX_HITS = 10_000
+"""The most hits a search lists; the list shows how many there are up to this."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneQuery:
+    """How a typed phone number is looked up."""
+
+    e164_prefix: str
+    """``+49221…`` when typed from the start (``0221 12``, ``+49 221``), else empty."""
+    last_digits: str
+    """The national digits to match at the end of numbers (``221-123456``, ``3456``)."""
+
+
+def phone_query(text: str, region: str = "DE") -> PhoneQuery | None:
+    """Read what was typed as a phone number, or None if it is not one.
+
+    A number written from the start, nationally (``0221 / 12 34 56``) or internationally
+    (``+49 221 123456``, ``0049 221 123456``), is a prefix of stored E.164 numbers; digits
+    without a leading 0 or + (``221-123456``, ``123456``) are the end of a number.
+    Fewer than three digits are not a phone search.
+    """
+    if not PHONE.match(text):
+        return None
+    # "+49 (0)221 …": the bracketed trunk zero is not dialled after the country code.
+    text = text.replace("(0)", "")
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3:
+        return None
+    if text.strip().startswith("+") or digits.startswith("00"):
+        international = digits.removeprefix("00")
+        try:
+            national = str(phonenumbers.parse("+" + international, None).national_number)
+        except phonenumbers.NumberParseException:
+            national = ""
+        return PhoneQuery("+" + international, national)
+    if digits.startswith("0"):
+        code = phonenumbers.country_code_for_region(region)
+        return PhoneQuery(f"+{code}{digits[1:]}", digits[1:])
+    return PhoneQuery("", digits)
+
+
+def search_ids(query: str, *, limit: int = 100, region: str = "DE") -> list[int]:
+    """Party ids for ``query``, ranked: exact number, number prefix, phone, names, the rest.
+
+    Args:
+        query: What the clerk typed: a number, a phone number in any format, or words.
+        limit: The most ids to return.
+        region: Default phone region for national numbers.
+
+    Returns:
+        Up to ``limit`` ids, each once, best first.
+    """
+    text = query.strip()
+    if not text:
+        return []
+    database = db.obj
+    found: dict[int, None] = {}
+
+    def add(ids: list[int]) -> None:
+        for party in ids:
+            found.setdefault(party, None)
+
+    if NUMBER.match(text):
+        add(queries.number_hits(database, text.upper(), limit))
+        add(queries.former_number_hits(database, text.upper()))
+    phone = phone_query(text, region)
+    if phone and phone.e164_prefix:
+        add(queries.phone_prefix_hits(database, phone.e164_prefix, limit))
+    elif phone and len(found) < limit:
+        add(queries.phone_hits(database, phone.last_digits, limit - len(found)))
+    terms = words(text)
+    if terms and len(found) < limit:
+        add(queries.word_hits(database, terms, limit))
+    return list(found)[:limit]
+
+
+def rows(ids: list[int], *, region: str = "DE") -> list[PartyRow]:
+    """The list rows of ``ids`` in that order (main phone and open items balance included)."""
+    data = queries.party_rows(db.obj, ids)
+    main = queries.main_phones([int(row["id"]) for row in data])
     return [
         PartyRow(
-            id=int(str(row["id"])),
+            id=int(row["id"]),
             number=str(row["number"]),
             name=_name(row),
             kind=str(row["kind"]),
             city=str(row["city"]),
-            phone=phones.display(main.get(int(str(row["id"])), ""), region),
+            phone=phones.display(main.get(int(row["id"]), ""), region),
             blocked=bool(row["blocked"]),
+            balance=row["balance"],
         )
-        for row in rows
+        for row in data
     ]
 
 
 def search(query: str, *, limit: int = 100, region: str = "DE") -> list[PartyRow]:
-    """Find customers and prospects by number prefix or name, city, street, email words.
-
-    Args:
-        query: What the clerk typed.
-        limit: The most rows to return.
-        region: Default phone region for display.
-
-    Returns:
-        Matching parties, number hits first.
-    """
-    return _rows(queries.search_parties(query, limit), region)
+    """Find customers, prospects and contact persons' parties; see :func:`search_ids`."""
+    return rows(search_ids(query, limit=limit, region=region), region=region)
 
 
 def ensure_clerk(login: str) -> int:
@@ -122,12 +202,12 @@ def ensure_clerk(login: str) -> int:
 
 def recent(clerk: int, *, limit: int = 20, region: str = "DE") -> list[PartyRow]:
     """The parties the clerk opened last, newest first."""
-    return _rows(queries.recent_parties(clerk, limit), region)
+    return rows([int(row["id"]) for row in queries.recent_parties(clerk, limit)], region=region)
 
 
 def bookmarks(clerk: int, *, limit: int = 20, region: str = "DE") -> list[PartyRow]:
     """The parties the clerk bookmarked, newest first."""
-    return _rows(queries.bookmarked_parties(clerk, limit), region)
+    return rows([int(row["id"]) for row in queries.bookmarked_parties(clerk, limit)], region=region)
 
 
 def open_party(number: str, clerk: int, *, region: str = "DE") -> PartyDetail:

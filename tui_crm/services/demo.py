@@ -37,7 +37,7 @@ from typing import Any
 from faker import Faker
 from peewee import Database
 
-from tui_crm.db import bulk
+from tui_crm.db import bulk, search_index
 from tui_crm.db.models import (
     Article,
     ArticleGroup,
@@ -700,6 +700,7 @@ def generate(
         with database.atomic():
             model, columns, rows = generator.sequence_rows()
             bulk.insert_rows(database, model, columns, rows)
+    search_index.rebuild(database)
     return generator.summary(time.perf_counter() - started)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from tui_crm import formatting
 from tui_crm.i18n import _
 from tui_crm.services.customers import PartyRow
 
@@ -24,6 +25,7 @@ class PartyTable(DataTable[Text]):
         self.add_column(_("City"), key="city", width=18)
         self.add_column(_("Phone"), key="phone", width=18)
         self.add_column(_("Kind"), key="kind", width=10)
+        self.add_column(_("Balance"), key="balance", width=12)
         self.add_column("", key="blocked", width=8)
 
     def show(self, rows: list[PartyRow]) -> None:
@@ -37,6 +39,7 @@ class PartyTable(DataTable[Text]):
                 Text(row.city),
                 Text(row.phone),
                 Text(kinds.get(row.kind, row.kind)),
+                Text(formatting.money(row.balance) if row.balance else "", justify="right"),
                 Text(_("BLOCKED"), style="bold red") if row.blocked else Text(""),
                 key=row.number,
             )
