@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--force", action="store_true", help="replace an existing SQLite file")
 
+    find = commands.add_parser("find", help="search customers and prospects")
+    find.add_argument("query", nargs="+", help="number, phone, name, street, city, email")
+    find.add_argument("--limit", type=int, default=20, metavar="N")
+    find.add_argument("--json", action="store_true", help="print JSON")
+
     config = commands.add_parser("config", help="show the config file or the effective settings")
     config.add_argument("action", choices=("path", "show"))
 
@@ -57,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return config_command(args.action, args.config, settings)
         if args.command == "demo":
             return demo_command(settings, args.customers, args.seed, args.force)
+        if args.command == "find":
+            return find_command(settings, " ".join(args.query), args.limit, args.json)
         if args.command == "db":
             return db_command(settings, args.action)
         return run_app(settings)
@@ -201,6 +208,56 @@ def demo_command(settings: Settings, customers: int, seed: int, force: bool) -> 
 
     def step() -> int:
         print(build_demo(target, customers, seed, force=force))
+        return 0
+
+    return _database_errors(target, step)
+
+
+def find_command(settings: Settings, query: str, limit: int, as_json: bool) -> int:
+    """``tui-crm find QUERY``: the search of the start screen, for scripts; exit 1 on no match."""
+    from tui_crm.db import queries
+    from tui_crm.services import customers, phones
+
+    if limit < 1:
+        raise CrmError("--limit must be at least 1", title="find")
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        rows = customers.search(query, limit=limit, region=settings.region)
+        numbers = queries.party_phones([row.id for row in rows])
+        if not rows:
+            error(f"no customer or prospect matches {query!r}")
+            return 1
+        if as_json:
+            import json
+
+            print(
+                json.dumps(
+                    [
+                        {
+                            "number": row.number,
+                            "name": row.name,
+                            "kind": row.kind,
+                            "city": row.city,
+                            "phones": [e164 for _kind, e164 in numbers.get(row.id, [])],
+                            "balance": f"{row.balance:.2f}",
+                            "blocked": row.blocked,
+                        }
+                        for row in rows
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return 0
+        for row in rows:
+            main = numbers.get(row.id, [("", "")])[0][1]
+            flags = " BLOCKED" if row.blocked else ""
+            print(
+                f"{row.number:<9} {row.name[:40]:<40} {row.city[:20]:<20} "
+                f"{phones.display(main, settings.region):<16} {row.kind}{flags}"
+            )
         return 0
 
     return _database_errors(target, step)

@@ -146,3 +146,38 @@ def test_command_line_does_not_import_textual_or_docx(tmp_path: Path) -> None:
         env={**os.environ, "TUI_CRM_CONFIG_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_find_prints_matches_and_json(tmp_path: Path, people: Path) -> None:
+    result = run_cli(tmp_path, "--db", str(people), "find", "mül", "köln")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:4] == ["10001", "Hans", "Müller", "Köln"]
+    result = run_cli(tmp_path, "--db", str(people), "find", "+49 221 123456", "--json")
+    assert result.returncode == 0
+    import json
+
+    found = json.loads(result.stdout)
+    assert found == [
+        {
+            "number": "10001",
+            "name": "Hans Müller",
+            "kind": "customer",
+            "city": "Köln",
+            "phones": ["+49221123456"],
+            "balance": "0.00",
+            "blocked": False,
+        }
+    ]
+
+
+def test_find_nothing_exits_1(tmp_path: Path, people: Path) -> None:
+    result = run_cli(tmp_path, "--db", str(people), "find", "nobody-here")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "no customer or prospect matches" in result.stderr
+
+
+def test_find_on_a_missing_database_does_not_create_it(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--db", str(tmp_path / "crm.sqlite"), "find", "x")
+    assert_one_line_error(result, "no such database")
+    assert not (tmp_path / "crm.sqlite").exists()

@@ -169,6 +169,21 @@ def main_phones(party_ids: list[int]) -> dict[int, str]:
     return {int(row["party"]): str(row["e164"]) for row in rows}
 
 
+def party_phones(party_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Every own phone ``(kind, e164)`` of each party, main number first."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    if not party_ids:
+        return found
+    query = (
+        Phone.select(Phone.party, Phone.kind, Phone.e164)
+        .where(Phone.party.in_(party_ids) & Phone.contact_person.is_null())
+        .order_by(Phone.party, Phone.is_main.desc(), Phone.id)
+    )
+    for row in _dicts(query):
+        found.setdefault(int(row["party"]), []).append((str(row["kind"]), str(row["e164"])))
+    return found
+
+
 def clerk_id(login: str) -> int | None:
     """Return the id of the clerk with ``login``, or None."""
     row = Clerk.select(Clerk.id).where(Clerk.login == login).tuples().first()
