@@ -18,6 +18,7 @@ from tui_crm.db.models import (
     RecentParty,
     now,
 )
+from tui_crm.db.search_index import NAME, PAIR, PAIR_HEAD, pair_key
 
 PARTY_COLUMNS = (
     Party.id,
@@ -100,35 +101,59 @@ def phone_hits(database: Database, national_digits: str, limit: int) -> list[int
     return ordered[:limit]
 
 
+def _term_conditions(database: Database, terms: Sequence[str]) -> tuple[str, list[object]]:
+    """``EXISTS`` conditions (and their parameters) requiring a word starting with each term.
+
+    A pair key in a term's range (``mul|kol`` for ``mu``) was made from a word with that head,
+    so the conditions need not exclude pair rows, and stay on the covering index.
+    """
+    param = database.param
+    sql = "".join(
+        " AND EXISTS (SELECT 1 FROM search_word o WHERE o.party_id = w.party_id "
+        f"AND o.word >= {param} AND o.word < {param})"
+        for _term in terms
+    )
+    params: list[object] = []
+    for term in terms:
+        params.extend((term, _next_prefix(term)))
+    return sql, params
+
+
 def word_hits(database: Database, terms: Sequence[str], limit: int) -> list[int]:
     """Parties that have, for every term, a word starting with it; name matches first.
 
-    The longest term drives a range scan on ``search_word (word, kind, party_id)``; each other
-    term is an ``EXISTS`` on ``(party_id, word)``.
+    Two or more terms of three letters or more look up the pair key of the two longest
+    (:func:`.search_index.pair_key`) and check every term on ``(party_id, word)``; if that
+    finds nothing (the words may be a contact person's or an email), or the terms are shorter,
+    the longest term drives a range scan on ``(word, kind, party_id)`` with the same checks.
     """
     if not terms:
         return []
     param = database.param
+    heads = sorted((term for term in terms if len(term) >= PAIR_HEAD), key=len, reverse=True)
+    if len(heads) >= 2:
+        conditions, params = _term_conditions(database, terms)
+        paired = _ids(
+            database,
+            f"SELECT w.party_id FROM search_word w WHERE w.word = {param} AND w.kind = {PAIR}"
+            f"{conditions} LIMIT {int(limit)}",
+            [pair_key(heads[0], heads[1]), *params],
+        )
+        if paired:
+            return paired
     drive = max(terms, key=len)
     others = list(terms)
     others.remove(drive)
-    conditions = "".join(
-        " AND EXISTS (SELECT 1 FROM search_word o WHERE o.party_id = w.party_id "
-        f"AND o.word >= {param} AND o.word < {param})"
-        for _term in others
-    )
-    params: list[object] = [drive, _next_prefix(drive)]
-    for term in others:
-        params.extend((term, _next_prefix(term)))
+    conditions, params = _term_conditions(database, others)
     found: dict[int, None] = {}
-    for kinds in ("= 0", "> 0"):
+    for kinds in (f"= {NAME}", f"> {NAME} AND w.kind < {PAIR}"):
         if len(found) >= limit:
             break
         sql = (
             f"SELECT w.party_id FROM search_word w WHERE w.word >= {param} AND w.word < {param} "
             f"AND w.kind {kinds}{conditions} LIMIT {int(limit - len(found)) * 3 + 10}"
         )
-        for party in _ids(database, sql, params):
+        for party in _ids(database, sql, [drive, _next_prefix(drive), *params]):
             found.setdefault(party, None)
     return list(found)[:limit]
 
@@ -161,12 +186,7 @@ def main_phones(party_ids: list[int]) -> dict[int, str]:
     """Return the main phone (E.164) of each party that has one."""
     if not party_ids:
         return {}
-    rows = _dicts(
-        Phone.select(Phone.party, Phone.e164).where(
-            Phone.party.in_(party_ids) & Phone.is_main & Phone.contact_person.is_null()
-        )
-    )
-    return {int(row["party"]): str(row["e164"]) for row in rows}
+    return {party: numbers[0][1] for party, numbers in party_phones(party_ids).items() if numbers}
 
 
 def party_phones(party_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
@@ -174,13 +194,18 @@ def party_phones(party_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     found: dict[int, list[tuple[str, str]]] = {}
     if not party_ids:
         return found
-    query = (
-        Phone.select(Phone.party, Phone.kind, Phone.e164)
-        .where(Phone.party.in_(party_ids) & Phone.contact_person.is_null())
-        .order_by(Phone.party, Phone.is_main.desc(), Phone.id)
-    )
-    for row in _dicts(query):
-        found.setdefault(int(row["party"]), []).append((str(row["kind"]), str(row["e164"])))
+    database = Phone._meta.database
+    marks = ", ".join([database.param] * len(party_ids))
+    # Filtering contact_person_id in Python keeps the planner on the party index: the
+    # contact person index would read every phone without one.
+    rows = database.execute_sql(
+        "SELECT party_id, kind, e164, contact_person_id FROM phone "
+        f"WHERE party_id IN ({marks}) ORDER BY party_id, is_main DESC, id",
+        tuple(party_ids),
+    ).fetchall()
+    for party, kind, e164, person in rows:
+        if person is None:
+            found.setdefault(int(party), []).append((str(kind), str(e164)))
     return found
 
 

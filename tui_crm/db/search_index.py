@@ -1,9 +1,10 @@
 """The word index behind the search: folded words of names, addresses and emails per party.
 
-Each row is (word, party, kind): kind 0 for the party's own names, 1 for a contact person's
-name, 2 for street, postcode and city, 3 for an email address. A prefix search is a range scan
-on ``(word, kind, party)``; further words of the query are checked on ``(party, word)``. The
-same SQL runs on SQLite and PostgreSQL, and the folding lives in Python (:mod:`.text`).
+Each row is (word, party, kind). Word kinds: 0 for the party's own names, 1 for a contact
+person's name, 2 for street, postcode and city, 3 for an email address; kind 9 rows are pair
+keys of two words (see :func:`pair_key`). A prefix search is a range scan on
+``(word, kind, party)``; further words of the query are checked on ``(party, word)``. The same
+SQL runs on SQLite and PostgreSQL, and the folding lives in Python (:mod:`.text`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ from tui_crm.db.text import words
 
 NAME, PERSON, ADDRESS, EMAIL = 0, 1, 2, 3
 """Kinds: where a word was found (lower kinds rank first in the results)."""
+
+PAIR = 9
+"""Kind of a pair key: the 3-letter heads of two words, one of them a name word."""
+
+PAIR_HEAD = 3
+"""Letters of each word in a pair key; query words need this many to use pairs."""
+
+
+def pair_key(first: str, second: str) -> str:
+    """The pair key of two words (order does not matter): ``mul|kol`` for Müller, Köln."""
+    heads = sorted((first[:PAIR_HEAD], second[:PAIR_HEAD]))
+    return f"{heads[0]}|{heads[1]}"
+
 
 MAX_WORD = 64
 """Longer words are cut (the column's width)."""
@@ -54,7 +68,15 @@ def party_words(
             for word in found:
                 if word not in best or rank < best[word]:
                     best[word] = rank
-    return [(word, party, rank) for word, rank in best.items()]
+    rows = [(word, party, rank) for word, rank in best.items()]
+    # Two-word queries ("mül köl") look up the pair of their heads instead of scanning the
+    # thousands of parties that have a word starting with either.
+    heads = [word for word, rank in best.items() if len(word) >= PAIR_HEAD]
+    names = [word for word in heads if best[word] == NAME]
+    others = [word for word in heads if best[word] == ADDRESS]
+    keys = {pair_key(a, b) for i, a in enumerate(names) for b in (*names[i + 1 :], *others)}
+    rows.extend((key, party, PAIR) for key in keys)
+    return rows
 
 
 def _fetch(database: Database, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
