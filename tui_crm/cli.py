@@ -18,31 +18,48 @@ DEMO_CUSTOMERS = 2000
 """Size of the demo database created on the first start."""
 
 
+def add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--db``, ``--clerk`` and ``--config``, accepted before and after the subcommand."""
+    parser.add_argument(
+        "--db", metavar="PATH_OR_URL", default=default, help="SQLite file or postgresql:// URL"
+    )
+    parser.add_argument(
+        "--clerk", metavar="LOGIN", default=default, help="clerk working in this session"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", type=Path, default=default, help="config file to read"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="tui-crm", description="A keyboard-driven terminal CRM for counter staff."
     )
     parser.add_argument("--version", action="version", version=f"tui-crm {__version__}")
-    parser.add_argument("--db", metavar="PATH_OR_URL", help="SQLite file or postgresql:// URL")
-    parser.add_argument("--clerk", metavar="LOGIN", help="clerk working in this session")
-    parser.add_argument("--config", metavar="FILE", type=Path, help="config file to read")
+    add_global_options(parser, argparse.SUPPRESS)
+    # The same options after the subcommand (tui-crm demo --db FILE); absent ones keep the
+    # value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    add_global_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="create a demo database")
+    demo = commands.add_parser("demo", parents=[common], help="create a demo database")
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--force", action="store_true", help="replace an existing SQLite file")
 
-    find = commands.add_parser("find", help="search customers and prospects")
+    find = commands.add_parser("find", parents=[common], help="search customers and prospects")
     find.add_argument("query", nargs="+", help="number, phone, name, street, city, email")
     find.add_argument("--limit", type=int, default=20, metavar="N")
     find.add_argument("--json", action="store_true", help="print JSON")
 
-    config = commands.add_parser("config", help="show the config file or the effective settings")
+    config = commands.add_parser(
+        "config", parents=[common], help="show the config file or the effective settings"
+    )
     config.add_argument("action", choices=("path", "show"))
 
-    database = commands.add_parser("db", help="database maintenance")
+    database = commands.add_parser("db", parents=[common], help="database maintenance")
     database.add_argument("action", choices=("upgrade", "version"))
     return parser
 
@@ -55,11 +72,16 @@ def error(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run tui-crm; return the exit status."""
     args = build_parser().parse_args(argv)
+    config = getattr(args, "config", None)
     try:
-        settings = with_overrides(load_settings(args.config), database=args.db, clerk=args.clerk)
+        settings = with_overrides(
+            load_settings(config),
+            database=getattr(args, "db", None),
+            clerk=getattr(args, "clerk", None),
+        )
         i18n.setup(settings.language)
         if args.command == "config":
-            return config_command(args.action, args.config, settings)
+            return config_command(args.action, config, settings)
         if args.command == "demo":
             return demo_command(settings, args.customers, args.seed, args.force)
         if args.command == "find":

@@ -181,3 +181,11 @@ def test_find_on_a_missing_database_does_not_create_it(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "--db", str(tmp_path / "crm.sqlite"), "find", "x")
     assert_one_line_error(result, "no such database")
     assert not (tmp_path / "crm.sqlite").exists()
+
+
+def test_global_options_work_after_the_subcommand(tmp_path: Path, people: Path) -> None:
+    result = run_cli(tmp_path, "find", "--db", str(people), "10001", "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("10001")
+    result = run_cli(tmp_path, "--clerk", "bob", "config", "show", "--config", str(tmp_path / "c"))
+    assert 'clerk = "bob"' in result.stdout

@@ -33,17 +33,15 @@ class HelpModal(ModalScreen[None]):
     def on_mount(self) -> None:
         """Fill the table from :data:`tui_crm.keys.ALL` and the app's keymap."""
         table: DataTable[Text] = self.query_one("#help-keys", DataTable)
-        table.add_columns(_("Action"), _("Key"), _("Alternates"), _("Default"), _("Id"))
+        table.add_columns(_("Action"), _("Keys"), _("Id"))
+        remapped = _("remapped, default: {keys}")
         for binding in keys.ALL:
-            effective = keys.split_keys(self.app._keymap.get(binding.id or "", binding.key))
-            default = ", ".join(keys.display(key) for key in keys.split_keys(binding.key))
-            table.add_row(
-                Text(binding.description),
-                Text(keys.display(effective[0]) if effective else ""),
-                Text(", ".join(keys.display(key) for key in effective[1:])),
-                Text(default),
-                Text(binding.id or ""),
-            )
+            effective = self.app._keymap.get(binding.id or "", binding.key)
+            shown = ", ".join(keys.display(key) for key in keys.split_keys(effective))
+            if effective != binding.key:
+                default = ", ".join(keys.display(key) for key in keys.split_keys(binding.key))
+                shown += "  (" + remapped.format(keys=default) + ")"
+            table.add_row(Text(binding.description), Text(shown), Text(binding.id or ""))
         table.focus()
 
     def action_close(self) -> None:
