@@ -325,6 +325,9 @@ def prepare_database(settings: Settings) -> int:
 def run_app(settings: Settings) -> int:
     """Start the full-screen app."""
     clerk_id = _database_errors(settings.database_url, lambda: prepare_database(settings))
+    # Results arrive from a worker just after the echo of the key; at Textual's default of
+    # 60 frames a second they wait up to 17 ms for the next frame.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
     if settings.color_system == "none":
         os.environ["NO_COLOR"] = "1"
     elif settings.color_system != "auto":

@@ -20,7 +20,10 @@ from tui_crm.widgets.party_table import PartyTable
 from tui_crm.widgets.result_list import ResultList, header_text
 
 FIRST_PAGE = 60
-"""Hits fetched before the first paint; the rest follow in the same worker."""
+"""Hits fetched before the first paint."""
+
+FULL_LIST_DELAY = 0.25
+"""Seconds of no typing before the full list of hits (up to 10,000) is fetched."""
 
 
 class StartScreen(CrmScreen):
@@ -86,26 +89,40 @@ class StartScreen(CrmScreen):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, query: str, serial: int) -> None:
-        """Find the first page at once, then the rest of the hits, in a thread."""
+        """Find the first page of hits in a thread and show it."""
         region = self.context.settings.region
         with db.connection_context():
             first = customers.search_ids(query, limit=FIRST_PAGE, region=region)
-            rows = customers.rows(first[:FIRST_PAGE], region=region)
-            if get_current_worker().is_cancelled:
-                return
-            self.app.call_from_thread(self.show_results, first, rows, serial)
-            if len(first) < FIRST_PAGE:
-                return
-            every = customers.search_ids(query, limit=customers.MAX_HITS, region=region)
+            # Rows for the lines on screen only; the list asks for more as it scrolls.
+            visible = max(self.query_one("#results", ResultList).size.height, 20)
+            rows = customers.rows(first[:visible], region=region)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.extend_results, every, serial)
+            self.app.call_from_thread(self.show_results, query, first, rows, serial)
 
-    def show_results(self, ids: list[int], rows: list[PartyRow], serial: int) -> None:
+    def show_results(self, query: str, ids: list[int], rows: list[PartyRow], serial: int) -> None:
         """Show the first page of hits unless a newer query has been typed since."""
         if serial != self._query_serial:
             return
         self.query_one("#results", ResultList).show(ids, rows, serial)
         self._show_count(len(ids), more=len(ids) >= FIRST_PAGE)
+        if len(ids) >= FIRST_PAGE:
+            # The full list waits until typing pauses: fetching 10,000 ids while the clerk
+            # types would hold up the next keystroke's repaint.
+            self.set_timer(FULL_LIST_DELAY, lambda: self._fetch_all(query, serial))
+
+    def _fetch_all(self, query: str, serial: int) -> None:
+        if serial == self._query_serial:
+            self.search_all(query, serial)
+
+    @work(thread=True, exclusive=True, group="search-all", exit_on_error=False)
+    def search_all(self, query: str, serial: int) -> None:
+        """Find every hit (up to the limit) in a thread."""
+        with db.connection_context():
+            every = customers.search_ids(
+                query, limit=customers.MAX_HITS, region=self.context.settings.region
+            )
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.extend_results, every, serial)
 
     def extend_results(self, ids: list[int], serial: int) -> None:
         """Show every hit (up to the limit) of the current query."""
@@ -116,11 +133,12 @@ class StartScreen(CrmScreen):
 
     def _show_count(self, count: int, *, more: bool) -> None:
         label = self.query_one("#result-count", Label)
+        # The label has a fixed size (start.tcss), so no layout pass is needed.
         if not count:
-            label.update(_("No match"))
+            label.update(_("No match"), layout=False)
         else:
             shown = formatting.number(count) + ("+" if more else "")
-            label.update(_("{count} found").format(count=shown))
+            label.update(_("{count} found").format(count=shown), layout=False)
 
     @on(ResultList.RowsNeeded)
     def rows_needed(self, event: ResultList.RowsNeeded) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 
@@ -90,6 +91,9 @@ def _name(row: dict[str, object]) -> str:
 
 NUMBER = re.compile(r"^[A-Za-z]?\d+$")
 PHONE = re.compile(r"^[\d\s+()/.\-]+$")
+_display_phone = lru_cache(maxsize=65_536)(phones.display)
+"""Formatting a number costs a phonenumbers parse; lists show the same numbers again and again."""
+
 MAX_HITS = 10_000
 """The most hits a search lists; the list shows how many there are up to this."""
 
@@ -178,7 +182,7 @@ def rows(ids: list[int], *, region: str = "DE") -> list[PartyRow]:
             name=_name(row),
             kind=str(row["kind"]),
             city=str(row["city"]),
-            phone=phones.display(main.get(int(row["id"]), ""), region),
+            phone=_display_phone(main.get(int(row["id"]), ""), region),
             blocked=bool(row["blocked"]),
             balance=row["balance"],
         )
