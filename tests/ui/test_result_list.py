@@ -11,6 +11,7 @@ from tui_crm.db import search_index
 from tui_crm.db.connection import db
 from tui_crm.db.models import Party
 from tui_crm.screens.inquiry import InquiryScreen
+from tui_crm.screens.start import FIRST_PAGE, FULL_LIST_DELAY
 from tui_crm.services.customers import MAX_HITS
 from tui_crm.widgets.result_list import ResultList
 
@@ -35,9 +36,12 @@ async def test_ten_thousand_hits_load_only_visible_rows(many: Path) -> None:
         await pilot.press(*"meier")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        hits = app.screen.query_one("#results", ResultList)
+        assert len(hits.ids) == FIRST_PAGE, "while typing, only the first page is fetched"
+        assert "60+" in str(app.screen.query_one("#result-count").render())
+        await pilot.pause(FULL_LIST_DELAY + 0.1)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        hits = app.screen.query_one("#results", ResultList)
         assert len(hits.ids) == MAX_HITS
         assert "10,000+" in str(app.screen.query_one("#result-count").render())
         assert len(hits.rows) <= 100
