@@ -54,6 +54,43 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--limit", type=int, default=20, metavar="N")
     find.add_argument("--json", action="store_true", help="print JSON")
 
+    followups = commands.add_parser(
+        "followups", parents=[common], help="list open follow-ups (mine by default)"
+    )
+    followups.add_argument(
+        "--due",
+        choices=("overdue", "today", "week", "all"),
+        default="all",
+        help="overdue; due today; due within 7 days (overdue included); all open",
+    )
+    followups.add_argument("--all", action="store_true", help="every clerk's follow-ups")
+    output = followups.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON")
+    output.add_argument("--ics", action="store_true", help="print an iCalendar file")
+
+    followup = commands.add_parser("followup", parents=[common], help="add a follow-up")
+    followup_actions = followup.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add_followup = followup_actions.add_parser("add", parents=[common], help="add a follow-up")
+    add_followup.add_argument("number", help="customer or prospect number")
+    add_followup.add_argument("--due", required=True, metavar="EXPR", help="+3, +2w, mo, 24.12.")
+    add_followup.add_argument("--subject", required=True, metavar="TEXT")
+    add_followup.add_argument("--time", default="", metavar="HH:MM")
+    add_followup.add_argument("--note", default="", metavar="TEXT")
+    add_followup.add_argument("--owner", metavar="LOGIN", help="whose list (default: the clerk)")
+
+    contact = commands.add_parser("contact", parents=[common], help="log a contact")
+    contact_actions = contact.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add_contact = contact_actions.add_parser("add", parents=[common], help="log a contact now")
+    add_contact.add_argument("number", help="customer or prospect number")
+    add_contact.add_argument(
+        "--kind",
+        required=True,
+        choices=("phone_in", "phone_out", "missed", "visit", "letter", "email", "other"),
+    )
+    add_contact.add_argument("--topic", required=True, metavar="TEXT")
+    add_contact.add_argument("--agreements", default="", metavar="TEXT")
+    add_contact.add_argument("--minutes", type=int, metavar="N", help="duration")
+
     config = commands.add_parser(
         "config", parents=[common], help="show the config file or the effective settings"
     )
@@ -86,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return demo_command(settings, args.customers, args.seed, args.force)
         if args.command == "find":
             return find_command(settings, " ".join(args.query), args.limit, args.json)
+        if args.command == "followups":
+            return followups_command(settings, args.due, args.all, args.json, args.ics)
+        if args.command == "followup":
+            return followup_add_command(settings, args)
+        if args.command == "contact":
+            return contact_add_command(settings, args)
         if args.command == "db":
             return db_command(settings, args.action)
         return run_app(settings)
@@ -95,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error("interrupted")
         return 130
+    except BrokenPipeError:
+        # `tui-crm followups | head`: the reader is gone; stop quietly as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def config_command(action: str, path: Path | None, settings: Settings) -> int:
@@ -280,6 +327,96 @@ def find_command(settings: Settings, query: str, limit: int, as_json: bool) -> i
                 f"{row.number:<9} {row.name[:40]:<40} {row.city[:20]:<20} "
                 f"{phones.display(main, settings.region):<16} {row.kind}{flags}"
             )
+        return 0
+
+    return _database_errors(target, step)
+
+
+def followups_command(
+    settings: Settings, due: str, everyone: bool, as_json: bool, as_ics: bool
+) -> int:
+    """``tui-crm followups``: open follow-ups of the clerk (or everyone) as text, JSON or iCal."""
+    from tui_crm.services import followups
+
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        owner = None if everyone else followups.resolve_clerk(settings.clerk)[0]
+        rows = followups.iter_due(owner, due, region=settings.region)
+        if as_ics:
+            from tui_crm.services.calendar import export_ics
+
+            sys.stdout.buffer.write(export_ics(rows, name=f"tui-crm {settings.clerk}"))
+        elif as_json:
+            import json
+
+            print(
+                json.dumps([followups.as_json(row) for row in rows], ensure_ascii=False, indent=2)
+            )
+        else:
+            for row in rows:
+                at = row.due_time.strftime("%H:%M") if row.due_time else "     "
+                print(
+                    f"{row.due_date.isoformat()} {at} {row.number:<9} {row.name[:30]:<30} "
+                    f"{row.subject[:40]:<40} {row.owner}"
+                )
+        return 0
+
+    return _database_errors(target, step)
+
+
+def _writing_clerk(settings: Settings) -> str:
+    """The session clerk, created on first use as the app does."""
+    from tui_crm.db.connection import db
+    from tui_crm.services.customers import ensure_clerk
+
+    with db.atomic():
+        ensure_clerk(settings.clerk)
+    return settings.clerk
+
+
+def followup_add_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``tui-crm followup add NUMBER --due EXPR --subject TEXT``; prints the follow-up."""
+    from tui_crm.services import followups
+
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        row = followups.add_by_number(
+            args.number,
+            args.due,
+            args.subject,
+            _writing_clerk(settings),
+            owner=args.owner,
+            at=args.time,
+            note=args.note,
+            region=settings.region,
+        )
+        print(f"{row.id} {row.due_date.isoformat()} {row.number} {row.subject} ({row.owner})")
+        return 0
+
+    return _database_errors(target, step)
+
+
+def contact_add_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``tui-crm contact add NUMBER --kind KIND --topic TEXT``; prints the contact."""
+    from tui_crm.services import contacts
+
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        row = contacts.add_by_number(
+            args.number,
+            args.kind,
+            args.topic,
+            _writing_clerk(settings),
+            agreements=args.agreements,
+            duration_seconds=args.minutes * 60 if args.minutes is not None else None,
+        )
+        print(f"{row.id} {row.at.isoformat(sep=' ')} {args.number} {row.kind} {row.topic}")
         return 0
 
     return _database_errors(target, step)

@@ -189,3 +189,72 @@ def test_global_options_work_after_the_subcommand(tmp_path: Path, people: Path) 
     assert result.stdout.startswith("10001")
     result = run_cli(tmp_path, "--clerk", "bob", "config", "show", "--config", str(tmp_path / "c"))
     assert 'clerk = "bob"' in result.stdout
+
+
+def test_followup_add_then_listed_as_json_and_ics(tmp_path: Path, people: Path) -> None:
+    import json
+
+    result = run_cli(
+        tmp_path,
+        "--db",
+        str(people),
+        "--clerk",
+        "alice",
+        "followup",
+        "add",
+        "10001",
+        "--due",
+        "+3",
+        "--subject",
+        "Angebot & <Preis>",
+    )
+    assert result.returncode == 0, result.stderr
+    listed = run_cli(tmp_path, "--db", str(people), "--clerk", "alice", "followups", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert (row["number"], row["subject"], row["owner"]) == ("10001", "Angebot & <Preis>", "alice")
+    ics = run_cli(tmp_path, "--db", str(people), "--clerk", "alice", "followups", "--ics")
+    from icalendar import Calendar
+
+    (event,) = Calendar.from_ical(ics.stdout).walk("VEVENT")
+    assert "Angebot & <Preis>" in str(event["SUMMARY"])
+    other = run_cli(tmp_path, "--db", str(people), "--clerk", "bob", "followups", "--json")
+    assert other.returncode != 0 or json.loads(other.stdout) == []
+
+
+def test_followup_add_bad_input(tmp_path: Path, people: Path) -> None:
+    base = ("--db", str(people), "--clerk", "alice", "followup", "add")
+    result = run_cli(tmp_path, *base, "99999", "--due", "+1", "--subject", "x")
+    assert_one_line_error(result, "No customer or prospect with number 99999")
+    result = run_cli(tmp_path, *base, "10001", "--due", "someday", "--subject", "x")
+    assert_one_line_error(result, "Not a date: someday")
+
+
+def test_contact_add_updates_last_contact(tmp_path: Path, people: Path) -> None:
+    result = run_cli(
+        tmp_path,
+        "--db",
+        str(people),
+        "--clerk",
+        "alice",
+        "contact",
+        "add",
+        "10002",
+        "--kind",
+        "phone_out",
+        "--topic",
+        "Rückruf",
+        "--minutes",
+        "4",
+    )
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    with sqlite3.connect(people) as connection:
+        count, last = connection.execute(
+            "SELECT contact_count, last_contact_at FROM party WHERE number = '10002'"
+        ).fetchone()
+        duration = connection.execute("SELECT duration_seconds FROM contact_log").fetchone()[0]
+    assert count == 1
+    assert last
+    assert duration == 240

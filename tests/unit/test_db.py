@@ -108,7 +108,9 @@ def test_older_schema_needs_upgrade_which_runs_in_one_transaction(
 ) -> None:
     shipped = migrations.MIGRATIONS
     latest = migrations.LATEST
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, fail=True)))
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, fail=True))
+    )
     monkeypatch.setattr(migrations, "LATEST", latest + 1)
     database = open_database(db_path)
     with pytest.raises(SchemaOutdated, match="run 'tui-crm db upgrade'"):
@@ -119,7 +121,9 @@ def test_older_schema_needs_upgrade_which_runs_in_one_transaction(
     assert "extra" not in database.get_tables()
     assert "shoe_size" not in {c.name for c in database.get_columns("party")}
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, fail=False)))
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, fail=False))
+    )
     assert migrations.migrate(database) == [latest + 1]
     assert migrations.current_version(database) == latest + 1
     assert "shoe_size" in {c.name for c in database.get_columns("party")}
