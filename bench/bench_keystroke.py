@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_startup import (  # noqa: E402
+from bench_startup import (
     ESCAPES,
     app_environment,
     emit,
@@ -150,9 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             kill(pid)
             os.close(fd)
-    (parties,) = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True).execute(
-        "SELECT COUNT(*) FROM party"
-    ).fetchone()
+    (parties,) = (
+        sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+        .execute("SELECT COUNT(*) FROM party")
+        .fetchone()
+    )
     emit(
         "keystroke_to_results_ms",
         round(percentile(times, 0.95), 1),

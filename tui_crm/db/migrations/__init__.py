@@ -7,10 +7,10 @@ from types import ModuleType
 
 from peewee import Database
 
-from tui_crm.db.migrations import m0001_initial, m0002_search_words
+from tui_crm.db.migrations import m0001_initial, m0002_search_words, m0003_list_indexes
 from tui_crm.errors import SchemaOutdated, SchemaTooNew
 
-MIGRATIONS: tuple[ModuleType, ...] = (m0001_initial, m0002_search_words)
+MIGRATIONS: tuple[ModuleType, ...] = (m0001_initial, m0002_search_words, m0003_list_indexes)
 """Every migration in order; module ``N`` has ``VERSION == N`` and ``apply(database)``."""
 
 LATEST = MIGRATIONS[-1].VERSION
