@@ -86,6 +86,29 @@ class CrmApp(App[None]):
                 keys.display(key) for key in keys.split_keys(self.effective_keys(binding))
             )
             yield SystemCommand(binding.description, shown, callback)
+        from collections.abc import Callable
+        from functools import partial
+
+        from tui_crm.screens.new_party import NewPartyScreen
+
+        def new_party(kind: str) -> None:
+            self.push_screen(NewPartyScreen(kind))
+
+        # The current screen's own actions (inquiry, edit mode), then new records anywhere.
+        palette: tuple[Binding, ...] = getattr(screen, "PALETTE", ())
+        commands: list[tuple[Binding, Callable[[], object]]] = [
+            (binding, partial(screen.run_action, binding.action)) for binding in palette
+        ]
+        if keys.NEW_CUSTOMER not in palette:
+            commands.append((keys.NEW_CUSTOMER, partial(new_party, "customer")))
+            commands.append((keys.NEW_PROSPECT, partial(new_party, "prospect")))
+        for binding, run in commands:
+            if screen.check_action(binding.action.partition("(")[0], ()) is False:
+                continue
+            shown = ", ".join(
+                keys.display(key) for key in keys.split_keys(self.effective_keys(binding))
+            )
+            yield SystemCommand(binding.description, shown, run)
 
     def action_help(self) -> None:
         """Show every key and its alternate."""

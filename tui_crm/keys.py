@@ -133,3 +133,157 @@ def display(key: str) -> str:
         _NAMES.get(part, part.capitalize() if part in MODIFIERS else part.upper())
         for part in key.split("+")
     )
+
+
+# Customer inquiry, edit mode and new records ----------------------------------------------
+
+EDIT = Binding("f4,ctrl+e", "edit", _("Edit"), key_display="F4", id="inquiry.edit")
+"""Switch the inquiry to edit mode."""
+
+BOOKMARK = Binding("f8,alt+m", "bookmark", _("Bookmark"), key_display="F8", id="inquiry.bookmark")
+"""Bookmark the customer, or remove the bookmark (Merken)."""
+
+NEXT_PARTY = Binding(
+    "alt+down,ctrl+down", "next_party", _("Next"), key_display="Alt+Down", id="inquiry.next"
+)
+"""Show the next customer of the result list without going back."""
+
+PREVIOUS_PARTY = Binding(
+    "alt+up,ctrl+up",
+    "previous_party",
+    _("Previous"),
+    key_display="Alt+Up",
+    id="inquiry.previous",
+)
+"""Show the previous customer of the result list."""
+
+CONVERT = Binding(
+    "alt+c", "convert", _("To customer"), key_display="Alt+C", id="inquiry.convert", show=False
+)
+"""Convert the prospect shown into a customer (keeps its history and former number)."""
+
+NEW_CUSTOMER = Binding(
+    "alt+n",
+    "new_party('customer')",
+    _("New customer"),
+    key_display="Alt+N",
+    id="party.new_customer",
+    show=False,
+)
+"""Type in a new customer."""
+
+NEW_PROSPECT = Binding(
+    "alt+i",
+    "new_party('prospect')",
+    _("New prospect"),
+    key_display="Alt+I",
+    id="party.new_prospect",
+    show=False,
+)
+"""Type in a new prospect."""
+
+TAB_MAIN = Binding(
+    "alt+1", "show_tab('main')", _("Main data"), key_display="Alt+1", id="tabs.main", show=False
+)
+"""Show the main data tab (address, phones, emails)."""
+
+TAB_OTHER = Binding(
+    "alt+2", "show_tab('other')", _("Other data"), key_display="Alt+2", id="tabs.other", show=False
+)
+"""Show the other data tab (group, price list, payment terms, credit limit …)."""
+
+TAB_PERSONAL = Binding(
+    "alt+3",
+    "show_tab('personal')",
+    _("Personal data"),
+    key_display="Alt+3",
+    id="tabs.personal",
+    show=False,
+)
+"""Show the personal data tab (salutation, name, birthday)."""
+
+TAB_CONTACTS = Binding(
+    "alt+4",
+    "show_tab('contacts')",
+    _("Contact persons"),
+    key_display="Alt+4",
+    id="tabs.contacts",
+    show=False,
+)
+"""Show the contact persons tab."""
+
+TAB_BANK = Binding(
+    "alt+5", "show_tab('bank')", _("Bank data"), key_display="Alt+5", id="tabs.bank", show=False
+)
+"""Show the bank data tab (IBAN, BIC)."""
+
+TAB_NOTES = Binding(
+    "alt+6", "show_tab('notes')", _("Notes"), key_display="Alt+6", id="tabs.notes", show=False
+)
+"""Show the notes tab (notes, open follow-ups, latest contacts)."""
+
+TAB_NEXT = Binding(
+    "f7,ctrl+pagedown", "next_tab", _("Next tab"), key_display="F7", id="tabs.next", show=False
+)
+"""Show the next tab (F7; Ctrl+PgDn where the terminal sends it, not PuTTY or the console)."""
+
+TAB_PREVIOUS = Binding(
+    "f6,ctrl+pageup",
+    "previous_tab",
+    _("Previous tab"),
+    key_display="F6",
+    id="tabs.previous",
+    show=False,
+)
+"""Show the previous tab (F6; Ctrl+PgUp where the terminal sends it)."""
+
+# Alt+digit reaches the app only from terminals that report it as such (the kitty keyboard
+# protocol, Windows); xterm, VTE, tmux and PuTTY send ESC + digit, which Textual 8.2 reads as
+# ¡ ™ £ …, so F6/F7 and Ctrl+PgUp/PgDn switch tabs everywhere.
+TAB_BINDINGS: tuple[Binding, ...] = (
+    TAB_MAIN,
+    TAB_OTHER,
+    TAB_PERSONAL,
+    TAB_CONTACTS,
+    TAB_BANK,
+    TAB_NOTES,
+    TAB_NEXT,
+    TAB_PREVIOUS,
+)
+"""Switching the tabs of the inquiry and the edit form."""
+
+SAVE = Binding("f10,ctrl+s", "save", _("Save"), key_display="F10", id="edit.save", priority=True)
+"""Save the edits (F10; Ctrl+S where the terminal keeps F10 for its menu)."""
+
+CONFLICT_TOGGLE = Binding(
+    "space", "toggle_choice", _("Mine / theirs"), key_display="Space", id="conflict.toggle"
+)
+"""Switch the highlighted field between the other clerk's value and mine."""
+
+CONFLICT_MINE = Binding("m", "take_all('mine')", _("All mine"), key_display="M", id="conflict.mine")
+"""Keep my value in every differing field."""
+
+CONFLICT_THEIRS = Binding(
+    "t", "take_all('theirs')", _("All theirs"), key_display="T", id="conflict.theirs"
+)
+"""Keep the other clerk's value in every differing field."""
+
+INQUIRY_BINDINGS: tuple[Binding, ...] = (
+    EDIT,
+    BOOKMARK,
+    NEXT_PARTY,
+    PREVIOUS_PARTY,
+    CONVERT,
+    NEW_CUSTOMER,
+    NEW_PROSPECT,
+    *TAB_BINDINGS,
+    SAVE,
+    CONFLICT_TOGGLE,
+    CONFLICT_MINE,
+    CONFLICT_THEIRS,
+)
+"""The bindings of the inquiry, the edit form and the conflict dialog."""
+
+ALL = (*ALL, *INQUIRY_BINDINGS)
+BY_ID = {binding.id: binding for binding in ALL if binding.id}
+_NAMES.setdefault("space", "Space")

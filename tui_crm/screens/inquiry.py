@@ -1,89 +1,531 @@
-"""InquiryScreen: the customer inquiry (Kundenauskunft), read-only."""
+"""InquiryScreen: the customer inquiry (Kundenauskunft), read-only; edit mode is a key away."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
+from dataclasses import replace
+from datetime import date
+
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Label, Static
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.types import NoActiveAppError
+from textual.widgets import Footer, Header, Label, Static, TabPane
+from textual.worker import get_current_worker
 
-from tui_crm import formatting
+from tui_crm import formatting, keys
 from tui_crm.db.connection import db
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
 from tui_crm.screens.base import HEADER_ICON, CrmScreen
-from tui_crm.services import customers
-from tui_crm.services.customers import PartyDetail
+from tui_crm.screens.confirm import ConfirmModal
+from tui_crm.screens.edit_party import EditPartyScreen
+from tui_crm.screens.new_party import NewPartyScreen
+from tui_crm.services import editing, inquiry
+from tui_crm.services.editing import phone_kind_label
+from tui_crm.services.inquiry import Inquiry
+from tui_crm.widgets.party_tabs import PartyTabs
+from tui_crm.widgets.person_list import PersonList
+from tui_crm.widgets.summary_strip import SummaryStrip
+
+LABEL_WIDTH = 20
+"""Width of the field names in the fact lists."""
+
+READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inquiry")
+"""Threads that read a party while its screen is being built."""
+
+EARLY_WAIT = 0.03
+"""Seconds the mount waits for the party read started by the constructor; a slower read is
+shown by a worker when it arrives."""
+
+
+def read_party(number: str, clerk_id: int, region: str) -> Inquiry:
+    """Read a party on a connection of this thread (runs in :data:`READER`)."""
+    with db.connection_context():
+        return inquiry.load(number, clerk_id, region=region)
+
+
+def facts(pairs: list[tuple[str, str]]) -> Content:
+    """``name   value`` lines with aligned values; plain text, never markup."""
+    return Content("\n").join(
+        Content.assemble((label.ljust(LABEL_WIDTH), "$text-muted"), value or "-")
+        for label, value in pairs
+    )
+
+
+def heading(text: str) -> Content:
+    """A bold heading line."""
+    return Content.styled(text, "bold $accent")
+
+
+def contact_kind_label(kind: str) -> str:
+    """The label of a kind of contact, translated."""
+    labels = {
+        "phone_in": _("Call (in)"),
+        "phone_out": _("Call (out)"),
+        "missed": _("Missed call"),
+        "visit": _("Visit"),
+        "letter": _("Letter"),
+        "email": _("Email"),
+        "other": _("Other"),
+    }
+    return labels.get(kind, kind)
+
+
+def grouped_iban(iban: str) -> str:
+    """An IBAN in groups of four (``DE89 3704 0044 …``)."""
+    return " ".join(iban[start : start + 4] for start in range(0, len(iban), 4))
 
 
 class InquiryScreen(CrmScreen):
-    """Everything about one customer; inquiry mode never changes data.
+    """Everything about one customer; inquiry mode never changes the customer's data.
 
     Args:
         number: The customer or prospect number to show.
+        siblings: The numbers of the result list it was opened from, in order (for
+            next/previous customer without going back).
     """
 
     CSS_PATH = STYLES / "inquiry.tcss"
+    BINDINGS = [
+        keys.EDIT,
+        keys.BOOKMARK,
+        keys.NEXT_PARTY,
+        keys.PREVIOUS_PARTY,
+        keys.CONVERT,
+        keys.NEW_CUSTOMER,
+        keys.NEW_PROSPECT,
+        *keys.TAB_BINDINGS,
+    ]
+    PALETTE = (
+        keys.EDIT,
+        keys.BOOKMARK,
+        keys.NEXT_PARTY,
+        keys.PREVIOUS_PARTY,
+        keys.CONVERT,
+        keys.NEW_CUSTOMER,
+        keys.NEW_PROSPECT,
+    )
+    """Actions the command palette offers while this screen is shown."""
 
-    def __init__(self, number: str) -> None:
+    def __init__(self, number: str, siblings: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.number = number
-        """The number of the party shown."""
+        """The number of the party shown (changes with next/previous)."""
+        self.opened_number = number
+        """The number the screen was opened with."""
+        self.result_numbers = tuple(siblings)
+        """The numbers of the result list, in order (``siblings`` is taken by Textual)."""
+        self.data: Inquiry | None = None
+        """The party shown (None until it has loaded)."""
+        self._serial = 0
+        self._early: tuple[int, Future[Inquiry]] | None = None
+        self._reload_on_resume = False
+        self._closing = False
+        self._ready = False
+        # Made outside a running app (no settings yet), compose starts the read instead.
+        with suppress(NoActiveAppError):
+            self.read_early()
+
+    def read_early(self) -> None:
+        """Start reading the party before the screen is built, so its first frame shows it.
+
+        A Textual worker would start only after the mount; a thread of :data:`READER` starts
+        at once. The mount picks the result up, or hands the wait to a worker.
+        """
+        self._serial += 1
+        settings = self.context.settings
+        future = READER.submit(read_party, self.number, self.context.clerk_id, settings.region)
+        self._early = (self._serial, future)
 
     def compose(self) -> ComposeResult:
-        """Header, banner and the main data."""
+        """Header, banner, summary strip, tabs and the key bar."""
+        if self._early is None and not self.is_mounted:
+            self.read_early()
         yield Header(icon=HEADER_ICON)
-        yield Label(_("INQUIRY · read only"), id="mode-banner")
-        with VerticalScroll(id="main-data"):
-            yield Static("", id="address", markup=False)
-            yield Static("", id="phones", markup=False)
-            yield Static("", id="emails", markup=False)
-            yield Static("", id="personal", markup=False)
+        yield Label(_("INQUIRY · read only"), id="mode-banner", markup=False)
+        yield SummaryStrip(id="summary")
+        with PartyTabs(id="tabs", initial="tab-main"):
+            with TabPane(_("1 Main data"), id="tab-main"), Horizontal(id="main-data"):
+                yield Static("", id="address")
+                with Vertical(id="reach"):
+                    yield Static("", id="phones")
+                    yield Static("", id="emails")
+            with TabPane(_("2 Other data"), id="tab-other"):
+                yield Static("", id="other-data")
+            with TabPane(_("3 Personal data"), id="tab-personal"):
+                yield Static("", id="personal")
+            with TabPane(_("4 Contact persons"), id="tab-contacts"):
+                yield PersonList("", id="persons")
+            with TabPane(_("5 Bank data"), id="tab-bank"):
+                yield Static("", id="bank")
+            with TabPane(_("6 Notes"), id="tab-notes"):
+                yield Static("", id="notes")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Load the party."""
+        """Show the party if it has been read already, else as soon as it is."""
         self.title = self.number
-        self.reload()
+        self._ready = True
+        if self._early is None:
+            return
+        serial, future = self._early
+        self._early = None
+        # A short wait here saves painting the screen twice (empty, then with the party).
+        wait((future,), timeout=EARLY_WAIT)
+        if future.done() and future.exception() is None:
+            data = future.result()
+            self.show(data, serial)
+            self.note_opened(data.id)
+        else:
+            self.deliver(future, serial)
 
-    @work(thread=True, exclusive=True, group="inquiry", exit_on_error=False)
+    def on_screen_resume(self) -> None:
+        """Show fresh data after the edit mode or a new record."""
+        if self._reload_on_resume:
+            self._reload_on_resume = False
+            self.reload()
+
+    # Loading ------------------------------------------------------------------------------
+
     def reload(self) -> None:
         """Load (F5: reload) the party from the database."""
-        app = self.app
-        with db.connection_context():
-            detail = customers.open_party(
-                self.number,
-                self.context.clerk_id,
-                region=self.context.settings.region,
-            )
-        app.call_from_thread(self.show, detail)
+        self._serial += 1
+        self.load(self.number, self._serial)
 
-    def show(self, detail: PartyDetail) -> None:
-        """Fill the screen with ``detail``."""
-        self.title = f"{detail.number}: {detail.name}"
-        kind = _("Customer") if detail.kind == "customer" else _("Prospect")
-        blocked = _("BLOCKED")
-        address = [f"{kind}  {blocked}" if detail.blocked else kind, ""]
-        if detail.person and detail.person != detail.name:
-            address.append(detail.name)
-        salutation = " ".join(p for p in (detail.salutation, detail.title, detail.person) if p)
-        address.extend(line for line in (salutation, detail.company2, detail.street) if line)
-        foreign = detail.country != self.context.settings.region
-        place = f"{detail.postcode} {detail.city}".strip()
-        address.append(f"{detail.country}-{place}" if foreign and place else place)
-        self.query_one("#address", Static).update("\n".join(address))
-        phone_label, email_label = _("Phone"), _("Email")
-        phones = [f"{phone_label}:"] + [f"  {number}  ({kind})" for kind, number in detail.phones]
-        self.query_one("#phones", Static).update("\n".join(phones))
-        emails = (
-            [f"{email_label}:"] + [f"  {email}" for email in detail.emails] if detail.emails else []
+    @work(thread=True, exclusive=True, group="inquiry", exit_on_error=False)
+    def load(self, number: str, serial: int) -> None:
+        """Read the party in a thread, show it, then note it as recently opened."""
+        clerk = self.context.clerk_id
+        with db.connection_context():
+            data = inquiry.load(number, clerk, region=self.context.settings.region)
+            if get_current_worker().is_cancelled:
+                return
+            self.app.call_from_thread(self.show, data, serial)
+            inquiry.record_opened(clerk, data.id)
+
+    @work(thread=True, exclusive=True, group="inquiry", exit_on_error=False)
+    def deliver(self, future: Future[Inquiry], serial: int) -> None:
+        """Wait for the read started by :meth:`read_early`, show it, note it as opened."""
+        data = future.result()
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self.show, data, serial)
+        with db.connection_context():
+            inquiry.record_opened(self.context.clerk_id, data.id)
+
+    @work(thread=True, group="recent", exit_on_error=False)
+    def note_opened(self, party_id: int) -> None:
+        """Put the party on top of the clerk's recently opened list."""
+        with db.connection_context():
+            inquiry.record_opened(self.context.clerk_id, party_id)
+
+    def show(self, data: Inquiry, serial: int) -> None:
+        """Show ``data`` unless a newer load has started (or the screen is gone)."""
+        if serial != self._serial or self._closing:
+            return
+        if data.number != self.number and self.number in self.result_numbers:
+            # Opened by a former number: the list entry is the same party.
+            self.result_numbers = tuple(
+                data.number if number == self.number else number for number in self.result_numbers
+            )
+        self.number = data.number
+        self.data = data
+        if self._ready:
+            self.fill(data)
+
+    def fill(self, data: Inquiry) -> None:
+        """Show the party in the header, banner, summary and every tab."""
+        self.title = f"{data.number}: {data.name}"
+        self.show_banner()
+        self.query_one(SummaryStrip).show(data.summary)
+        self.query_one("#address", Static).update(self.address_text(data))
+        self.query_one("#phones", Static).update(self.phones_text(data))
+        self.query_one("#emails", Static).update(self.emails_text(data))
+        self.query_one("#other-data", Static).update(self.other_text(data))
+        self.query_one("#personal", Static).update(self.personal_text(data))
+        self.query_one(PersonList).show(data.persons)
+        self.query_one("#bank", Static).update(self.bank_text(data))
+        self.query_one("#notes", Static).update(self.notes_text(data))
+
+    def show_banner(self) -> None:
+        """The mode banner: read-only, kind, blocked, bookmark, place in the result list."""
+        parts = [_("INQUIRY · read only")]
+        data = self.data
+        if data is not None:
+            parts.append(_("Customer") if data.kind == "customer" else _("Prospect"))
+            if data.values.blocked:
+                parts.append(_("BLOCKED"))
+            if data.bookmarked:
+                parts.append(_("Bookmarked"))
+        if self.number in self.result_numbers and len(self.result_numbers) > 1:
+            place = self.result_numbers.index(self.number) + 1
+            parts.append(
+                _("{place} of {count}").format(place=place, count=len(self.result_numbers))
+            )
+        self.query_one("#mode-banner", Label).update("  ·  ".join(parts))
+
+    # Texts of the tabs ----------------------------------------------------------------------
+
+    def address_text(self, data: Inquiry) -> Content:
+        """The postal address block."""
+        values = data.values
+        person = " ".join(part for part in (values.first_name, values.last_name) if part)
+        salutation = " ".join(p for p in (values.salutation, values.title, person) if p)
+        lines = [Content.styled(data.name, "bold")]
+        if values.company and values.company2:
+            lines.append(Content(values.company2))
+        if values.company and person:
+            lines.append(Content(salutation))
+        elif not values.company and (values.salutation or values.title):
+            lines[0] = Content.styled(salutation, "bold")
+        if values.street:
+            lines.append(Content(values.street))
+        place = f"{values.postcode} {values.city}".strip()
+        if values.country != self.context.settings.region and place:
+            place = f"{values.country}-{place}"
+        if place:
+            lines.append(Content(place))
+        return Content("\n").join(lines)
+
+    def phones_text(self, data: Inquiry) -> Content:
+        """The party's own phone numbers, main first."""
+        lines = [heading(_("Phone numbers"))]
+        for phone in data.phones:
+            label = phone_kind_label(phone.kind)
+            lines.append(Content(f"{label.ljust(10)} {phone.display}"))
+        if not data.phones:
+            lines.append(Content(_("No phone number.")))
+        return Content("\n").join(lines)
+
+    def emails_text(self, data: Inquiry) -> Content:
+        """The party's own email addresses, main first."""
+        lines = [heading(_("Email addresses"))]
+        lines.extend(Content(email.address) for email in data.emails)
+        if not data.emails:
+            lines.append(Content(_("No email address.")))
+        return Content("\n").join(lines)
+
+    def other_text(self, data: Inquiry) -> Content:
+        """Group, price list, payment terms, source, contact interval, credit and history."""
+        values = data.values
+        source = values.marketing_source
+        if data.referred_by:
+            source = _("{source} (referred by {party})").format(
+                source=source or _("Referral"), party=data.referred_by
+            )
+        interval = values.contact_interval_days
+        pairs = [
+            (_("Customer group"), data.group),
+            (_("Price list"), data.price_list),
+            (_("Payment terms"), data.payment_terms),
+            (_("Source"), source),
+            (
+                _("Contact interval"),
+                _("{days} days").format(days=interval) if interval else "",
+            ),
+            (_("Credit limit"), formatting.money(values.credit_limit)),
+            (_("Blocked"), _("Yes") if values.blocked else _("No")),
+            (_("Clerk"), data.clerk),
+            (_("Contacts"), str(data.contact_count)),
+            (_("Former numbers"), ", ".join(data.former_numbers)),
+        ]
+        if data.converted_at:
+            pairs.append((_("Customer since"), formatting.day(data.converted_at.date())))
+        pairs.extend(
+            [
+                (_("Created"), formatting.moment(data.created_at)),
+                (_("Last change"), formatting.moment(data.updated_at)),
+            ]
         )
-        self.query_one("#emails", Static).update("\n".join(emails))
-        personal = []
-        if detail.birthday:
-            birthday = _("Birthday")
-            personal.append(f"{birthday}: {formatting.day(detail.birthday)}")
-        if detail.notes:
-            notes = _("Notes")
-            personal.append(f"{notes}: {detail.notes}")
-        self.query_one("#personal", Static).update("\n".join(personal))
+        return facts(pairs)
+
+    def personal_text(self, data: Inquiry) -> Content:
+        """Salutation, title, names, birthday and notes."""
+        values = data.values
+        birthday = ""
+        if values.birthday:
+            today = date.today()
+            age = today.year - values.birthday.year
+            if (today.month, today.day) < (values.birthday.month, values.birthday.day):
+                age -= 1
+            birthday = _("{day} ({age} years)").format(day=formatting.day(values.birthday), age=age)
+        return facts(
+            [
+                (_("Salutation"), values.salutation),
+                (_("Title"), values.title),
+                (_("First name"), values.first_name),
+                (_("Last name"), values.last_name),
+                (_("Birthday"), birthday),
+                (_("Notes"), values.notes),
+            ]
+        )
+
+    def bank_text(self, data: Inquiry) -> Content:
+        """The bank accounts with their SEPA mandates."""
+        if not data.bank_accounts:
+            return Content(_("No bank account on file."))
+        blocks = []
+        for account in data.bank_accounts:
+            mandate = ""
+            if account.mandate_reference:
+                mandate = _("{reference} of {day}").format(
+                    reference=account.mandate_reference, day=formatting.day(account.mandate_date)
+                )
+            blocks.append(
+                facts(
+                    [
+                        (_("IBAN"), grouped_iban(account.iban)),
+                        (_("BIC"), account.bic),
+                        (_("Bank"), account.bank_name),
+                        (_("Account holder"), account.holder),
+                        (_("SEPA mandate"), mandate),
+                    ]
+                )
+            )
+        return Content("\n\n").join(blocks)
+
+    def notes_text(self, data: Inquiry) -> Content:
+        """Notes, open follow-ups and the latest contacts."""
+        lines = [heading(_("Notes")), Content(data.values.notes or _("No notes.")), Content("")]
+        lines.append(heading(_("Open follow-ups")))
+        today = date.today()
+        for follow_up in data.follow_ups:
+            text = Content(
+                f"{formatting.day(follow_up.due_date)}  {follow_up.subject}  ({follow_up.owner})"
+            )
+            lines.append(text.stylize("$text-error") if follow_up.due_date < today else text)
+        if not data.follow_ups:
+            lines.append(Content(_("No open follow-ups.")))
+        lines.extend([Content(""), heading(_("Latest contacts"))])
+        for contact in data.contacts:
+            kind = contact_kind_label(contact.kind)
+            lines.append(
+                Content(
+                    f"{formatting.moment(contact.at)}  {kind}  {contact.topic}  ({contact.clerk})"
+                )
+            )
+        if not data.contacts:
+            lines.append(Content(_("No contacts logged.")))
+        return Content("\n").join(lines)
+
+    # Actions ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide next/previous without a result list and convert for customers."""
+        if action in ("next_party", "previous_party"):
+            return len(self.result_numbers) > 1
+        if action == "convert":
+            return self.data is not None and self.data.kind == "prospect"
+        return True
+
+    def action_show_tab(self, name: str) -> None:
+        """Show the tab ``name`` (Alt+1 … Alt+6)."""
+        self.query_one(PartyTabs).show_tab(name)
+
+    def action_next_tab(self) -> None:
+        """Show the next tab (Ctrl+PgDn)."""
+        self.query_one(PartyTabs).step(1)
+
+    def action_previous_tab(self) -> None:
+        """Show the previous tab (Ctrl+PgUp)."""
+        self.query_one(PartyTabs).step(-1)
+
+    def _step(self, offset: int) -> None:
+        if self.number not in self.result_numbers:
+            return
+        index = self.result_numbers.index(self.number) + offset
+        if not 0 <= index < len(self.result_numbers):
+            self.notify(
+                _("Last customer of the list.") if offset > 0 else _("First customer of the list.")
+            )
+            return
+        self.number = self.result_numbers[index]
+        self.show_banner()
+        self.reload()
+
+    def action_next_party(self) -> None:
+        """Show the next customer of the result list."""
+        self._step(1)
+
+    def action_previous_party(self) -> None:
+        """Show the previous customer of the result list."""
+        self._step(-1)
+
+    def action_edit(self) -> None:
+        """Switch to edit mode."""
+        if self.data is None:
+            return
+        self._reload_on_resume = True
+        self.app.push_screen(EditPartyScreen(self.data))
+
+    def action_new_party(self, kind: str) -> None:
+        """Type in a new customer or prospect."""
+        self.app.push_screen(NewPartyScreen(kind))
+
+    def action_bookmark(self) -> None:
+        """Bookmark the customer, or remove the bookmark."""
+        if self.data is not None:
+            self.toggle_bookmark(self.data.id)
+
+    @work(thread=True, exclusive=True, group="bookmark", exit_on_error=False)
+    def toggle_bookmark(self, party_id: int) -> None:
+        """Toggle the bookmark in a thread."""
+        with db.connection_context():
+            marked = editing.toggle_bookmark(self.context.clerk_id, party_id)
+        self.app.call_from_thread(self.bookmarked, party_id, marked)
+
+    def bookmarked(self, party_id: int, marked: bool) -> None:
+        """Show the new bookmark state."""
+        if self.data is not None and self.data.id == party_id:
+            self.data = replace(self.data, bookmarked=marked)
+            self.show_banner()
+        self.notify(_("Bookmarked.") if marked else _("Bookmark removed."))
+
+    def action_convert(self) -> None:
+        """Convert the prospect into a customer, after asking."""
+        data = self.data
+        if data is None or data.kind != "prospect":
+            return
+
+        def answer(confirmed: bool | None) -> None:
+            if confirmed:
+                self.convert(data.id)
+
+        question = _("Convert prospect {number} ({name}) into a customer?").format(
+            number=data.number, name=data.name
+        )
+        self.app.push_screen(ConfirmModal(question), answer)
+
+    @work(thread=True, exclusive=True, group="convert", exit_on_error=False)
+    def convert(self, party_id: int) -> None:
+        """Convert in a thread, then show the customer under the new number."""
+        with db.connection_context():
+            number = editing.convert_to_customer(party_id, self.context.settings.clerk)
+        self.app.call_from_thread(self.converted, number)
+
+    def converted(self, number: str) -> None:
+        """Show the converted customer."""
+        old = self.number
+        self.result_numbers = tuple(
+            number if sibling == old else sibling for sibling in self.result_numbers
+        )
+        self.number = number
+        self.notify(_("{old} is now customer {number}.").format(old=old, number=number))
+        self.reload()
+
+    def on_unmount(self) -> None:
+        """Drop loads still under way."""
+        self._closing = True
+
+    def action_back(self) -> None:
+        """Back to the list, its cursor on the customer shown last."""
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 2 else None
+        super().action_back()
+        if below is None or self.number == self.opened_number:
+            return
+        select = getattr(below.focused, "select_number", None)
+        if callable(select):
+            select(self.number)
