@@ -526,6 +526,6 @@ class InquiryScreen(CrmScreen):
         super().action_back()
         if below is None or self.number == self.opened_number:
             return
-        select = getattr(below.focused, "select_number", None)
+        select = getattr(below, "select_number", None)
         if callable(select):
             select(self.number)

@@ -170,14 +170,22 @@ class StartScreen(CrmScreen):
 
     @on(DataTable.RowSelected)
     def open_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a bookmark or recent customer opens the inquiry."""
-        if event.row_key.value is not None:
-            self.app.push_screen(InquiryScreen(str(event.row_key.value)))
+        """Enter on a bookmark or recent customer opens the inquiry (next/previous in its list)."""
+        if event.row_key.value is None:
+            return
+        table = event.data_table
+        numbers = tuple(str(key.value) for key in table.rows if key.value is not None)
+        self.app.push_screen(InquiryScreen(str(event.row_key.value), numbers))
 
     @on(ResultList.Opened)
     def open_hit(self, event: ResultList.Opened) -> None:
-        """Enter on a hit opens the inquiry."""
-        self.app.push_screen(InquiryScreen(event.number))
+        """Enter on a hit opens the inquiry; next/previous there walk the loaded hits."""
+        hits = self.query_one("#results", ResultList)
+        self.app.push_screen(InquiryScreen(event.number, hits.numbers))
+
+    def select_number(self, number: str) -> None:
+        """Back from the inquiry: the cursor follows the customer shown last."""
+        self.query_one("#results", ResultList).select_number(number)
 
     @on(Input.Submitted, "#search")
     def open_first(self) -> None:

@@ -150,6 +150,15 @@ class ResultList(ScrollView, can_focus=True):
         """Party numbers of the loaded rows, in list order (for next/previous)."""
         return tuple(self.rows[i].number for i in self.ids if i in self.rows)
 
+    def select_number(self, number: str) -> bool:
+        """Put the cursor on the loaded hit with ``number``; return whether it is listed."""
+        for index, party in enumerate(self.ids):
+            row = self.rows.get(party)
+            if row is not None and row.number == number:
+                self.cursor = index
+                return True
+        return False
+
     def render_line(self, y: int) -> Strip:
         """Draw the hit at screen line ``y``; ask for rows that are missing."""
         index = self.scroll_offset.y + y
