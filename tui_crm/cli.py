@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--limit", type=int, default=20, metavar="N")
     find.add_argument("--json", action="store_true", help="print JSON")
 
+    show = commands.add_parser("show", parents=[common], help="everything about one customer")
+    show.add_argument("number", help="customer or prospect number (also a former one)")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
     followups = commands.add_parser(
         "followups", parents=[common], help="list open follow-ups (mine by default)"
     )
@@ -123,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return demo_command(settings, args.customers, args.seed, args.force)
         if args.command == "find":
             return find_command(settings, " ".join(args.query), args.limit, args.json)
+        if args.command == "show":
+            return show_command(settings, args.number, args.json)
         if args.command == "followups":
             return followups_command(settings, args.due, args.all, args.json, args.ics)
         if args.command == "followup":
@@ -361,6 +367,71 @@ def followups_command(
                     f"{row.due_date.isoformat()} {at} {row.number:<9} {row.name[:30]:<30} "
                     f"{row.subject[:40]:<40} {row.owner}"
                 )
+        return 0
+
+    return _database_errors(target, step)
+
+
+def _json_value(value: object) -> object:
+    """JSON for the values of the inquiry: dates in ISO, money as a string with two decimals."""
+    from datetime import date, datetime, time
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def show_command(settings: Settings, number: str, as_json: bool) -> int:
+    """``tui-crm show NUMBER``: the customer inquiry as text or JSON; exit 1 if unknown."""
+    from tui_crm.db import queries
+    from tui_crm.services import inquiry
+
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        clerk = queries.clerk_id(settings.clerk) or 0
+        try:
+            found = inquiry.load(number, clerk, region=settings.region)
+        except inquiry.PartyNotFound as missing:
+            error(missing.msg)
+            return 1
+        if as_json:
+            import dataclasses
+            import json
+
+            print(
+                json.dumps(
+                    dataclasses.asdict(found), default=_json_value, ensure_ascii=False, indent=2
+                )
+            )
+            return 0
+        values, summary = found.values, found.summary
+        names = (values.first_name, values.last_name)
+        person = " ".join(p for p in (values.salutation, values.title, *names) if p)
+        person = person if any(names) else ""
+        lines = [
+            f"{found.number}: {values.company or person}  ({found.kind}"
+            f"{', BLOCKED' if values.blocked else ''})",
+            *(line for line in (values.company and person, values.company2, values.street) if line),
+            f"{values.country}-{values.postcode} {values.city}".strip(),
+            *(f"{line.kind:<7} {line.display}" for line in found.phones),
+            *(f"email   {line.address}" for line in found.emails),
+            f"open items {summary.open_balance:.2f} (overdue {summary.overdue:.2f}, "
+            f"dunning level {summary.dunning_level}), credit limit {summary.credit_limit:.2f}",
+            f"revenue {summary.year} {summary.revenue_this_year:.2f}, "
+            f"{summary.year - 1} {summary.revenue_last_year:.2f}",
+            f"last contact {summary.last_contact or '-'}, next follow-up "
+            f"{summary.next_follow_up or '-'} {summary.next_follow_up_subject}".rstrip(),
+            *(
+                f"contact person: {p.first_name} {p.last_name} {p.position}".rstrip()
+                for p in found.persons
+            ),
+        ]
+        print("\n".join(lines))
         return 0
 
     return _database_errors(target, step)

@@ -258,3 +258,20 @@ def test_contact_add_updates_last_contact(tmp_path: Path, people: Path) -> None:
     assert count == 1
     assert last
     assert duration == 240
+
+
+def test_show_prints_the_inquiry(tmp_path: Path, people: Path) -> None:
+    import json
+
+    result = run_cli(tmp_path, "--db", str(people), "show", "10003")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "10003: Straßenbau Weiß GmbH  (customer)"
+    assert "0171 1234567" in result.stdout
+    result = run_cli(tmp_path, "--db", str(people), "show", "10002", "--json")
+    shown = json.loads(result.stdout)
+    assert shown["values"]["last_name"] == "[bold]X[/]"
+    assert shown["summary"]["open_balance"] == "0.00"
+    assert shown["phones"][0]["e164"] == "+4930987654"
+    result = run_cli(tmp_path, "--db", str(people), "show", "424242")
+    assert result.returncode == 1
+    assert "424242" in result.stderr
