@@ -35,7 +35,8 @@ from tui_crm.db.models import (
 from tui_crm.errors import ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import dates, followups
-from tui_crm.services.followups import ClerkRef, FollowUpDraft, UnknownParty, writing
+from tui_crm.services.followups import ClerkRef, FollowUpDraft, UnknownParty
+from tui_crm.services.transactions import writing
 
 MAX_TOPIC = 200
 """Width of the topic column."""

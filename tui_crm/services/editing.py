@@ -9,17 +9,15 @@ the value before, theirs and mine, so the clerk can choose.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from peewee import Database, Field, OperationalError
+from peewee import Database, Field
 
 from tui_crm.db import search_index
-from tui_crm.db.connection import db, is_sqlite
+from tui_crm.db.connection import db
 from tui_crm.db.models import (
     AuditLog,
     BankAccount,
@@ -35,9 +33,10 @@ from tui_crm.db.models import (
     now,
 )
 from tui_crm.db.text import search_key, words
-from tui_crm.errors import CrmError, DatabaseError
+from tui_crm.errors import CrmError
 from tui_crm.i18n import _
 from tui_crm.services import validation
+from tui_crm.services.transactions import writing
 from tui_crm.services.validation import FieldError
 
 PARTY_FIELDS = (
@@ -522,26 +521,6 @@ def audit_text(value: Any) -> str | None:
 def _database() -> Database:
     database: Database = db.obj
     return database
-
-
-@contextmanager
-def writing() -> Iterator[Database]:
-    """One write transaction; on SQLite ``BEGIN IMMEDIATE`` takes the write lock at once.
-
-    Raises:
-        DatabaseError: Another process held the write lock longer than the busy timeout.
-    """
-    database = _database()
-    transaction = database.atomic("IMMEDIATE") if is_sqlite(database) else database.atomic()
-    try:
-        with transaction:
-            yield database
-    except OperationalError as error:
-        if "locked" not in str(error) and "busy" not in str(error):
-            raise
-        raise DatabaseError(
-            _("The database is busy (another clerk is saving); try again."), title=_("Save")
-        ) from None
 
 
 def _search_key(number: str, values: PartyValues) -> str:

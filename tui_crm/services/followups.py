@@ -20,21 +20,21 @@ import threading
 import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from peewee import Database, OperationalError
+from peewee import Database
 
 from tui_crm.db import queries
 from tui_crm.db.connection import db, is_sqlite
 from tui_crm.db.models import AuditLog, Clerk, ContactPerson, FollowUp, Party, now
-from tui_crm.errors import CrmError, DatabaseError, ValidationError
+from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import dates, phones
+from tui_crm.services.transactions import writing
 
 if TYPE_CHECKING:
     from tui_crm.services.contacts import ContactDraft
@@ -249,33 +249,6 @@ def section_bounds(section: str, today: date) -> tuple[date | None, date | None]
 def _database() -> Database:
     database: Database = db.obj
     return database
-
-
-@contextmanager
-def writing() -> Iterator[Database]:
-    """One write transaction; on SQLite ``BEGIN IMMEDIATE`` takes the write lock at once.
-
-    Peewee's ``atomic("IMMEDIATE")`` passes the argument to ``begin()``, which only SQLite
-    understands (PostgreSQL's ``begin`` takes an isolation level), so it is used on SQLite
-    only. Nested calls become savepoints of the outer transaction.
-
-    Raises:
-        DatabaseError: Another process held the write lock longer than the busy timeout.
-    """
-    database = _database()
-    if is_sqlite(database) and not database.in_transaction():
-        transaction = database.atomic("IMMEDIATE")
-    else:
-        transaction = database.atomic()
-    try:
-        with transaction:
-            yield database
-    except OperationalError as error:
-        if "locked" not in str(error) and "busy" not in str(error):
-            raise
-        raise DatabaseError(
-            _("The database is busy (another clerk is saving); try again."), title=_("Save")
-        ) from None
 
 
 def resolve_clerk(clerk: ClerkRef) -> tuple[int, str]:

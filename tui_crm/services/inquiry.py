@@ -38,8 +38,8 @@ from tui_crm.services.editing import (
     dicts,
     tuples,
     values_from,
-    writing,
 )
+from tui_crm.services.transactions import writing
 
 LIST_LIMIT = 20
 """Open follow-ups and recent contacts shown on the notes tab."""
