@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,3 +71,34 @@ def people(db_path: Path) -> Path:
     for row in PEOPLE:
         add_party(*row)
     return db_path
+
+
+PG_SERVER = os.environ.get("TUI_CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+"""The PostgreSQL server of the tests (trust auth); each test gets a database of its own."""
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards.
+
+    Skips with the reason when no server answers, except in CI, where it fails.
+    """
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(PG_SERVER, connect_timeout=3)
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL server answers at {PG_SERVER}: {error}")
+    admin.autocommit = True
+    name = f"tuicrm_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_SERVER.rsplit("/", 1)[0] + "/" + name
+    finally:
+        if db.obj is not None:
+            db.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -435,32 +433,13 @@ def test_converters_refuse_floats() -> None:
         to_cents(0.1)
 
 
-SERVER = os.environ.get("TUI_CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
 @pytest.fixture
-def postgres() -> Iterator[Database]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards (skipped without a server)."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(SERVER, connect_timeout=3)
-    except psycopg2.OperationalError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL server answers at {SERVER}: {error}")
-    admin.autocommit = True
-    name = f"tuicrm_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        database = open_database(SERVER.rsplit("/", 1)[0] + "/" + name)
-        migrate(database)
-        yield database
-        database.close()
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+def postgres(pg_url: str) -> Iterator[Database]:
+    """A fresh, migrated PostgreSQL database (skipped without a server)."""
+    database = open_database(pg_url)
+    migrate(database)
+    yield database
+    database.close()
 
 
 @pytest.mark.postgres

@@ -7,8 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -579,38 +577,17 @@ def test_command_line_contact_by_number(office: Path) -> None:
 
 # PostgreSQL ------------------------------------------------------------------------------
 
-SERVER = os.environ.get("TUI_CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
 
 @pytest.fixture
-def pg_office() -> Iterator[str]:
-    """A fresh PostgreSQL database with the office data, dropped afterwards."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(SERVER, connect_timeout=3)
-    except psycopg2.OperationalError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL server answers at {SERVER}: {error}")
-    admin.autocommit = True
-    name = f"tuicrm_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    try:
-        database = open_database(url)
-        migrate(database)
-        Clerk.create(login="anna", name="Anna Schmidt")
-        Clerk.create(login="bert", name="Bert Meier")
-        add_party("10001", "Hans", "Müller", "", "Köln", "+49221123456", "0221 123456")
-        add_party("10002", "Eva", "Berg", "", "Berlin", "+4930987654", "030 987654")
-        yield url
-    finally:
-        if db.obj is not None:
-            db.close()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+def pg_office(pg_url: str) -> str:
+    """A fresh PostgreSQL database with the office data."""
+    database = open_database(pg_url)
+    migrate(database)
+    Clerk.create(login="anna", name="Anna Schmidt")
+    Clerk.create(login="bert", name="Bert Meier")
+    add_party("10001", "Hans", "Müller", "", "Köln", "+49221123456", "0221 123456")
+    add_party("10002", "Eva", "Berg", "", "Berlin", "+4930987654", "030 987654")
+    return pg_url
 
 
 @pytest.mark.postgres

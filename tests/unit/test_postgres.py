@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -13,36 +10,7 @@ from tui_crm.db import migrations
 from tui_crm.db.connection import open_database
 from tui_crm.db.models import MODELS, Document, OpenItem, Party
 
-SERVER = os.environ.get("TUI_CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test, dropped afterwards."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(SERVER, connect_timeout=3)
-    except psycopg2.OperationalError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL server answers at {SERVER}: {error}")
-    admin.autocommit = True
-    name = f"tuicrm_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield url
-    finally:
-        from tui_crm.db.connection import db
-
-        if db.obj is not None:
-            db.close()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_migrate_creates_every_table(pg_url: str) -> None:
