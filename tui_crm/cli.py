@@ -121,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             clerk=getattr(args, "clerk", None),
         )
         i18n.setup(settings.language)
+        if "://" not in settings.database_url or settings.database_url.startswith("sqlite:"):
+            # Peewee imports psycopg2 when it is installed (12 ms); a SQLite run never needs it.
+            sys.modules.setdefault("psycopg2", None)  # type: ignore[arg-type]
         if args.command == "config":
             return config_command(args.action, config, settings)
         if args.command == "demo":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import re
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -146,6 +145,8 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file: {error}", title="Config") from None
+    import tomllib  # only when there is a file: the command line starts faster without it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
