@@ -75,3 +75,22 @@ def test_markup_in_a_name_shows_literally(
     assert last in row, row
     assert city in row
     assert pane.quit() == 0
+
+
+def test_type_a_name_enter_and_see_the_inquiry(
+    start_app: StartApp, terminal: Terminal, known_customers: dict[str, Customer]
+) -> None:
+    number, first, last, city = known_customers["search"]
+    pane = start_app(terminal, (120, 40))
+    pane.send_text(last[:7].lower())
+    pane.wait_for(lambda screen: result_line(screen, number) != "", "the search hit")
+    pane.send_hex(["0d"])
+    screen = pane.wait_for(
+        lambda screen: f"{number}: {first} {last}" in screen and "INQUIRY" in screen,
+        "the customer inquiry",
+    )
+    assert city in screen
+    pane.press_escape()
+    screen = pane.wait_for(lambda screen: "INQUIRY" not in screen, "back to the search")
+    assert result_line(screen, number) != "", "the query and its hits are kept"
+    assert pane.quit() == 0

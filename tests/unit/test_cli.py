@@ -275,3 +275,26 @@ def test_show_prints_the_inquiry(tmp_path: Path, people: Path) -> None:
     result = run_cli(tmp_path, "--db", str(people), "show", "424242")
     assert result.returncode == 1
     assert "424242" in result.stderr
+
+
+def test_mouse_and_colour_settings_reach_the_app(
+    tmp_path: Path, people: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui_crm import cli
+    from tui_crm.app import CrmApp
+
+    seen: dict[str, object] = {}
+
+    def run(self: CrmApp, **options: object) -> None:
+        seen.update(options, theme=self.theme)
+
+    monkeypatch.setattr(CrmApp, "run", run)
+    monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
+    monkeypatch.delenv("TEXTUAL_FPS", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text('mouse = false\ntheme = "tui-crm-16"\ncolor_system = "256"\n')
+    assert cli.main(["--db", str(people), "--config", str(config)]) == 0
+    assert seen == {"mouse": False, "theme": "tui-crm-16"}
+    import os
+
+    assert os.environ["TEXTUAL_COLOR_SYSTEM"] == "256"
