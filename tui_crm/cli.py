@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("number", help="customer or prospect number (also a former one)")
     show.add_argument("--json", action="store_true", help="print JSON")
 
+    callerid = commands.add_parser(
+        "callerid", parents=[common], help="who has this phone number (for a PBX dial plan)"
+    )
+    callerid.add_argument("number", help="the caller ID in any format")
+    callerid.add_argument("--json", action="store_true", help="print JSON")
+
+    call = commands.add_parser("call", parents=[common], help="dial through the phone backend")
+    call.add_argument("target", help="a phone number in any format, or a customer number")
+
     followups = commands.add_parser(
         "followups", parents=[common], help="list open follow-ups (mine by default)"
     )
@@ -132,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return find_command(settings, " ".join(args.query), args.limit, args.json)
         if args.command == "show":
             return show_command(settings, args.number, args.json)
+        if args.command == "callerid":
+            return callerid_command(settings, args.number, args.json)
+        if args.command == "call":
+            return call_command(settings, args.target)
         if args.command == "followups":
             return followups_command(settings, args.due, args.all, args.json, args.ics)
         if args.command == "followup":
@@ -435,6 +448,38 @@ def show_command(settings: Settings, number: str, as_json: bool) -> int:
             ),
         ]
         print("\n".join(lines))
+        return 0
+
+    return _database_errors(target, step)
+
+
+def callerid_command(settings: Settings, number: str, as_json: bool) -> int:
+    """``tui-crm callerid NUMBER``: the matching customers; exit 1 when unknown or withheld."""
+    from tui_crm.services.telephony.callerid import lookup_for_cli
+
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        answer = lookup_for_cli(number, settings, as_json=as_json)
+        sys.stdout.write(answer.stdout)
+        sys.stderr.write(answer.stderr)
+        return answer.exit_code
+
+    return _database_errors(target, step)
+
+
+def call_command(settings: Settings, number_or_customer: str) -> int:
+    """``tui-crm call NUMBER_OR_CUSTOMER``: dial through the configured backend and log it."""
+    from tui_crm.services.telephony.journal import dial_target, place_call
+
+    target = settings.database_url
+
+    def step() -> int:
+        open_checked(target, create=False)
+        clerk = _writing_clerk(settings)
+        placed = place_call(dial_target(number_or_customer, settings), clerk, settings)
+        print(placed.outcome.show or placed.outcome.message)
         return 0
 
     return _database_errors(target, step)

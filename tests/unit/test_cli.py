@@ -298,3 +298,38 @@ def test_mouse_and_colour_settings_reach_the_app(
     import os
 
     assert os.environ["TEXTUAL_COLOR_SYSTEM"] == "256"
+
+
+def test_callerid_found_unknown_and_json(tmp_path: Path, people: Path) -> None:
+    import json
+
+    result = run_cli(tmp_path, "--db", str(people), "callerid", "+49 (0)221 123456")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\t")[:2] == ["10001", "Hans Müller"]
+    result = run_cli(tmp_path, "--db", str(people), "callerid", "0221123456", "--json")
+    answer = json.loads(result.stdout)
+    assert (answer["status"], answer["matches"][0]["customer"]) == ("found", "10001")
+    result = run_cli(tmp_path, "--db", str(people), "callerid", "0999 1234567")
+    assert result.returncode == 1
+    assert result.stdout == ""
+
+
+def test_call_runs_the_command_backend_without_a_shell(tmp_path: Path, people: Path) -> None:
+    import json
+    import sqlite3
+
+    from tests.fakes.argv_recorder import recorder
+
+    script, out = recorder(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telephony]\nbackend = "command"\ncommand = ["{script}", "{{e164}}", "{{national}}"]\n'
+    )
+    result = run_cli(
+        tmp_path, "--db", str(people), "--clerk", "alice", "--config", str(config), "call", "10001"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text()) == ["+49221123456", "0221123456"]
+    with sqlite3.connect(people) as connection:
+        kind, phone = connection.execute("SELECT kind, phone_e164 FROM contact_log").fetchone()
+    assert (kind, phone) == ("phone_out", "+49221123456")
