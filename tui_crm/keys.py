@@ -122,6 +122,8 @@ _NAMES = {
     "pageup": "PgUp",
     "pagedown": "PgDn",
     "up": "Up",
+    "left": "Left",
+    "right": "Right",
     "home": "Home",
     "end": "End",
 }
@@ -287,3 +289,163 @@ INQUIRY_BINDINGS: tuple[Binding, ...] = (
 ALL = (*ALL, *INQUIRY_BINDINGS)
 BY_ID = {binding.id: binding for binding in ALL if binding.id}
 _NAMES.setdefault("space", "Space")
+
+# Follow-ups, contacts and call suggestions ------------------------------------------------
+
+FOLLOW_UP = Binding(
+    "f11,ctrl+n",
+    "app.follow_up",
+    _("Follow-up"),
+    key_display="F11",
+    id="app.follow_up",
+    priority=True,
+)
+"""New follow-up for the customer in context (Wiedervorlage); Ctrl+N where F11 is fullscreen."""
+
+FOLLOW_UP_LIST = Binding(
+    "f3,alt+w",
+    "app.follow_up_list",
+    _("Follow-ups"),
+    key_display="F3",
+    id="app.follow_up_list",
+    priority=True,
+    show=False,
+)
+"""Show the follow-up list (overdue, today, upcoming, later); the start screen's pane title
+names the key, the footer has no room for it beside F11 and log contact."""
+
+LOG_CONTACT = Binding(
+    "alt+k,ctrl+l",
+    "app.log_contact",
+    _("Log contact"),
+    key_display="Alt+K",
+    id="app.log_contact",
+    priority=True,
+)
+"""Log a call, visit, letter … with the customer in context (Kontakt erfassen)."""
+
+CALL_SUGGESTIONS = Binding(
+    "alt+a,ctrl+g",
+    "app.call_suggestions",
+    _("Call suggestions"),
+    key_display="Alt+A",
+    id="app.call_suggestions",
+    priority=True,
+    show=False,
+)
+"""Show the customers whose contact interval has passed (Anrufvorschläge)."""
+
+FOLLOW_UP_DONE = Binding("f8,alt+d", "done", _("Done"), key_display="F8", id="followups.done")
+"""Mark the selected follow-up done, optionally logging a contact."""
+
+FOLLOW_UP_POSTPONE = Binding(
+    "f6,alt+p", "postpone", _("Postpone"), key_display="F6", id="followups.postpone"
+)
+"""Postpone the selected follow-up (+1 day, +1 week or a date)."""
+
+FOLLOW_UP_EDIT = Binding("f4,ctrl+e", "edit", _("Edit"), key_display="F4", id="followups.edit")
+"""Change the selected follow-up."""
+
+FOLLOW_UP_DELETE = Binding(
+    "delete", "delete", _("Delete"), key_display="Del", id="followups.delete"
+)
+"""Delete the selected follow-up, after asking."""
+
+FOLLOW_UP_OWNER = Binding(
+    "f7,alt+o", "cycle_owner", _("Mine/all"), key_display="F7", id="followups.owner"
+)
+"""Switch the list between my follow-ups and everyone's."""
+
+FOLLOW_UP_FIND = Binding(
+    "alt+f", "find", _("Find"), key_display="Alt+F", id="followups.find", show=False
+)
+"""Put the cursor into the search field of a list."""
+
+SNOOZE = Binding("f8,alt+z", "snooze", _("Snooze"), key_display="F8", id="suggestions.snooze")
+"""Hide the selected call suggestion until a date."""
+
+TAB_LOG = Binding(
+    "alt+7", "show_tab('log')", _("Contact log"), key_display="Alt+7", id="tabs.log", show=False
+)
+"""Show the contact log tab."""
+
+TAB_FOLLOW_UPS = Binding(
+    "alt+8",
+    "show_tab('follow_ups')",
+    _("Follow-ups"),
+    key_display="Alt+8",
+    id="tabs.follow_ups",
+    show=False,
+)
+"""Show the customer's follow-ups tab."""
+
+TAB_HISTORY = Binding(
+    "alt+9",
+    "show_tab('history')",
+    _("Full history"),
+    key_display="Alt+9",
+    id="tabs.history",
+    show=False,
+)
+"""Show the full history tab."""
+
+HISTORY_FILTER = Binding(
+    "alt+y", "cycle_kind", _("Kind"), key_display="Alt+Y", id="history.kind", show=False
+)
+"""Show only one kind of event in the full history (cycles through the kinds)."""
+
+FOLLOW_UP_BINDINGS: tuple[Binding, ...] = (
+    FOLLOW_UP,
+    FOLLOW_UP_LIST,
+    LOG_CONTACT,
+    CALL_SUGGESTIONS,
+    FOLLOW_UP_DONE,
+    FOLLOW_UP_POSTPONE,
+    FOLLOW_UP_EDIT,
+    FOLLOW_UP_DELETE,
+    FOLLOW_UP_OWNER,
+    FOLLOW_UP_FIND,
+    SNOOZE,
+    TAB_LOG,
+    TAB_FOLLOW_UPS,
+    TAB_HISTORY,
+    HISTORY_FILTER,
+)
+"""The bindings of follow-ups, contacts, call suggestions and the inquiry's history tabs."""
+
+APP_BINDINGS = (*APP_BINDINGS, FOLLOW_UP, FOLLOW_UP_LIST, LOG_CONTACT, CALL_SUGGESTIONS)
+ALL = (*ALL, *FOLLOW_UP_BINDINGS)
+BY_ID = {binding.id: binding for binding in ALL if binding.id}
+_NAMES.setdefault("delete", "Del")
+
+CHOICE_NEXT = Binding("right,space", "next_choice", _("Next"), id="choice.next", show=False)
+"""Show the next option of a choice field in a dialog."""
+
+CHOICE_PREVIOUS = Binding(
+    "left", "previous_choice", _("Previous"), id="choice.previous", show=False
+)
+"""Show the previous option of a choice field."""
+
+CHOICE_BINDINGS: tuple[Binding, ...] = (CHOICE_NEXT, CHOICE_PREVIOUS)
+"""The keys of the choice fields."""
+
+ALL = (*ALL, *CHOICE_BINDINGS)
+BY_ID = {binding.id: binding for binding in ALL if binding.id}
+
+CALL = Binding("f12,ctrl+t", "app.call", _("Call"), key_display="F12", id="app.call", priority=True)
+"""Call the customer in context: one number at once, several in a picker."""
+
+LOG_CALL = Binding(
+    "alt+l",
+    "app.log_call",
+    _("Log call"),
+    key_display="Alt+L",
+    id="app.log_call",
+    priority=True,
+    show=False,
+)
+"""Log topic, agreements and duration of the last call placed (when no hang-up is reported)."""
+
+APP_BINDINGS = (*APP_BINDINGS, CALL, LOG_CALL)
+ALL = (*ALL, CALL, LOG_CALL)
+BY_ID = {binding.id: binding for binding in ALL if binding.id}

@@ -526,9 +526,8 @@ async def test_the_listener_status_follows_connect_drop_and_reconnect(
 ) -> None:
     app = monitor_app(people, box)
     async with app.run_test(size=SIZE) as pilot:
-        await app.screen.mount(CallStatus(id="call-status"))
         calls = await listening(app, pilot, box)
-        status = app.screen.query_one(CallStatus)
+        status = app.screen.query_one("#call-status", CallStatus)
         try:
             assert calls.status == "FRITZ!Box: connected"
             assert "FRITZ!Box: connected" in str(status.render())

@@ -50,3 +50,11 @@ def test_display_names() -> None:
     assert keys.display("f11") == "F11"
     assert keys.display("alt+ctrl+f1") == "Alt+Ctrl+F1"
     assert keys.display("question_mark") == "?"
+
+
+def test_readme_lists_every_binding() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [binding.id for binding in keys.ALL if f"`{binding.id}`" not in readme]
+    assert not missing, f"add these to the README's key table: {missing}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol, cast
 
 from textual.screen import Screen
@@ -24,11 +25,17 @@ class AppContext(Protocol):
     clerk_id: int
     """Database id of the clerk working in this session."""
 
+    @property
+    def today(self) -> date:
+        """The current day (fixed in tests and snapshots)."""
+
 
 class CrmScreen(Screen[None]):
     """A screen of tui-crm."""
 
     BINDINGS = [keys.BACK]
+
+    _had_context = False
 
     @property
     def context(self) -> AppContext:
@@ -44,6 +51,32 @@ class CrmScreen(Screen[None]):
         """Load the screen's data again from the database (F5); screens with data override."""
         self.refresh(layout=True)
         return None
+
+    def context_party(self) -> tuple[int, str] | None:
+        """The customer in context (id and number) for F11 and log contact, or None.
+
+        Screens with a customer (a highlighted hit, the inquiry, a selected follow-up)
+        override this; it must answer without the database.
+        """
+        return None
+
+    def context_may_have_changed(self) -> None:
+        """Grey F11 out or in when a customer came into context or went out of it.
+
+        Only a change refreshes the key bar: rebuilding it on every search result cost more
+        than the search itself.
+        """
+        has = self.context_party() is not None
+        if has != self._had_context:
+            self._had_context = has
+            self.refresh_bindings()
+
+    def data_changed(self) -> None:
+        """Another process (or a dialog) wrote to the database: show fresh data.
+
+        The app calls it on the topmost screen about a second after any commit; screens
+        showing follow-ups, contacts or suggestions override it with a quiet reload.
+        """
 
     def action_back(self) -> None:
         """Go back to the previous screen."""

@@ -6,13 +6,14 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import replace
 from datetime import date
+from typing import cast
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.types import NoActiveAppError
-from textual.widgets import Footer, Header, Label, Static, TabPane
+from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from tui_crm import formatting, keys
@@ -23,9 +24,17 @@ from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.new_party import NewPartyScreen
-from tui_crm.services import editing, inquiry
+from tui_crm.services import contacts, editing, followups, history, inquiry
+from tui_crm.services.contacts import ContactKey, ContactRow
 from tui_crm.services.editing import phone_kind_label
+from tui_crm.services.followups import FollowUpRow
+from tui_crm.services.history import HistoryKey, HistoryRow
 from tui_crm.services.inquiry import Inquiry
+from tui_crm.widgets.call_status import CallStatus
+from tui_crm.widgets.contact_list import ContactList
+from tui_crm.widgets.follow_up_list import FollowUpList
+from tui_crm.widgets.history_list import HistoryList, history_kind_label
+from tui_crm.widgets.paged_list import PagedList
 from tui_crm.widgets.party_tabs import PartyTabs
 from tui_crm.widgets.person_list import PersonList
 from tui_crm.widgets.summary_strip import SummaryStrip
@@ -39,6 +48,12 @@ READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inquiry")
 EARLY_WAIT = 0.03
 """Seconds the mount waits for the party read started by the constructor; a slower read is
 shown by a worker when it arrives."""
+
+PAGE = 100
+"""Rows per page of the contact log and the full history."""
+
+LAZY_TABS = ("log", "follow_ups", "history")
+"""Tabs read only when shown (and again after a change while shown)."""
 
 
 def read_party(number: str, clerk_id: int, region: str) -> Inquiry:
@@ -90,6 +105,10 @@ class InquiryScreen(CrmScreen):
 
     CSS_PATH = STYLES / "inquiry.tcss"
     BINDINGS = [
+        keys.TAB_LOG,
+        keys.TAB_FOLLOW_UPS,
+        keys.TAB_HISTORY,
+        keys.HISTORY_FILTER,
         keys.EDIT,
         keys.BOOKMARK,
         keys.NEXT_PARTY,
@@ -125,6 +144,9 @@ class InquiryScreen(CrmScreen):
         self._reload_on_resume = False
         self._closing = False
         self._ready = False
+        self._tabs_loaded: dict[str, int] = {}
+        self.history_kind: str | None = None
+        """The one kind the full history shows, or None for everything."""
         # Made outside a running app (no settings yet), compose starts the read instead.
         with suppress(NoActiveAppError):
             self.read_early()
@@ -161,8 +183,16 @@ class InquiryScreen(CrmScreen):
                 yield PersonList("", id="persons")
             with TabPane(_("5 Bank data"), id="tab-bank"):
                 yield Static("", id="bank")
+            with TabPane(_("7 Log"), id="tab-log"):
+                yield ContactList(id="contact-log")
+            with TabPane(_("8 Follow-ups"), id="tab-follow_ups"):
+                yield FollowUpList(id="party-follow-ups", empty_text=_("No follow-ups."))
+            with TabPane(_("9 History"), id="tab-history"):
+                yield Label(self.kind_text(), id="history-kind", markup=False)
+                yield HistoryList(id="history")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
+        yield CallStatus(id="call-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -195,8 +225,14 @@ class InquiryScreen(CrmScreen):
         self._serial += 1
         self.load(self.number, self._serial)
 
+    def data_changed(self) -> None:
+        """Someone wrote: read the party again, without noting it as opened once more (that
+        write would come back here as a change)."""
+        self._serial += 1
+        self.load(self.number, self._serial, note=False)
+
     @work(thread=True, exclusive=True, group="inquiry", exit_on_error=False)
-    def load(self, number: str, serial: int) -> None:
+    def load(self, number: str, serial: int, note: bool = True) -> None:
         """Read the party in a thread, show it, then note it as recently opened."""
         clerk = self.context.clerk_id
         with db.connection_context():
@@ -204,7 +240,8 @@ class InquiryScreen(CrmScreen):
             if get_current_worker().is_cancelled:
                 return
             self.app.call_from_thread(self.show, data, serial)
-            inquiry.record_opened(clerk, data.id)
+            if note:
+                inquiry.record_opened(clerk, data.id)
 
     @work(thread=True, exclusive=True, group="inquiry", exit_on_error=False)
     def deliver(self, future: Future[Inquiry], serial: int) -> None:
@@ -249,6 +286,149 @@ class InquiryScreen(CrmScreen):
         self.query_one(PersonList).show(data.persons)
         self.query_one("#bank", Static).update(self.bank_text(data))
         self.query_one("#notes", Static).update(self.notes_text(data))
+        self._tabs_loaded.clear()
+        self.load_active_tab()
+        self.context_may_have_changed()
+
+    # The contact log, follow-up and history tabs ------------------------------------------
+
+    def context_party(self) -> tuple[int, str] | None:
+        """The customer shown."""
+        return None if self.data is None else (self.data.id, self.data.number)
+
+    def kind_text(self) -> str:
+        """What the full history shows, and the key that changes it."""
+        shown = (
+            _("everything") if self.history_kind is None else history_kind_label(self.history_kind)
+        )
+        return _("Showing: {kind} · {key}: one kind at a time").format(
+            kind=shown, key=keys.HISTORY_FILTER.key_display
+        )
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self) -> None:
+        """Read a lazy tab when it is first shown for this party; its list takes the keys."""
+        self.load_active_tab()
+        pane = self.query_one(PartyTabs).active_pane
+        lists = pane.query(PagedList) if pane is not None else None
+        if lists:
+            lists.first().focus()
+
+    def load_active_tab(self) -> None:
+        """Read the tab shown if it is one of :data:`LAZY_TABS` not yet read for this party."""
+        data = self.data
+        if data is None or not self._ready:
+            return
+        name = self.query_one(PartyTabs).active_name
+        if name not in LAZY_TABS or self._tabs_loaded.get(name) == data.id:
+            return
+        self._tabs_loaded[name] = data.id
+        if name == "log":
+            self.load_contacts(data.id)
+        elif name == "follow_ups":
+            self.load_follow_ups(data.id)
+        else:
+            self.load_history(data.id, self.history_kind)
+
+    @work(thread=True, exclusive=True, group="contact-log", exit_on_error=False)
+    def load_contacts(self, party_id: int) -> None:
+        """Read the first page of the contact log."""
+        with db.connection_context():
+            rows = contacts.contacts_of(party_id, None, PAGE + 1)
+        self.app.call_from_thread(self.show_contacts, party_id, rows)
+
+    def show_contacts(self, party_id: int, rows: list[ContactRow]) -> None:
+        """Show the first page of the contact log (if the party is still shown)."""
+        if self.data is not None and self.data.id == party_id:
+            self.query_one(ContactList).show(rows[:PAGE], more=len(rows) > PAGE, keep=True)
+
+    @on(PagedList.PageNeeded, "#contact-log")
+    def more_contacts(self, event: PagedList.PageNeeded) -> None:
+        """Read the next page of the contact log."""
+        last = self.query_one(ContactList).last_row
+        if last is not None and self.data is not None:
+            self.load_more_contacts(self.data.id, last.key, event.serial)
+
+    @work(thread=True, group="contact-log-page", exit_on_error=False)
+    def load_more_contacts(self, party_id: int, after: ContactKey, serial: int) -> None:
+        """Read the page after ``after``."""
+        with db.connection_context():
+            rows = contacts.contacts_of(party_id, after, PAGE + 1)
+        self.app.call_from_thread(
+            self.query_one(ContactList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
+        )
+
+    @work(thread=True, exclusive=True, group="party-follow-ups", exit_on_error=False)
+    def load_follow_ups(self, party_id: int) -> None:
+        """Read the party's open and latest done follow-ups."""
+        with db.connection_context():
+            rows = followups.of_party(party_id, region=self.context.settings.region)
+        self.app.call_from_thread(self.show_follow_ups, party_id, rows)
+
+    def show_follow_ups(self, party_id: int, rows: list[FollowUpRow]) -> None:
+        """Show the party's follow-ups under their sections."""
+        if self.data is not None and self.data.id == party_id:
+            follow_ups = self.query_one("#party-follow-ups", FollowUpList)
+            follow_ups.today = self.context.today
+            follow_ups.show(rows, keep=True)
+
+    @on(PagedList.Opened, "#party-follow-ups")
+    def edit_follow_up(self, event: PagedList.Opened) -> None:
+        """Enter on an open follow-up changes it in the F11 dialog."""
+        from tui_crm.screens.follow_up_modal import FollowUpModal
+
+        row = cast(FollowUpRow, event.row)
+        if not row.done:
+            self.app.push_screen(
+                FollowUpModal(row.party_id, row.number, row), lambda _row: self.data_changed()
+            )
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def load_history(self, party_id: int, kind: str | None) -> None:
+        """Read the first page of the full history."""
+        kinds = None if kind is None else {kind}
+        with db.connection_context():
+            rows = history.history(party_id, kinds, None, PAGE + 1)
+        self.app.call_from_thread(self.show_history, party_id, kind, rows)
+
+    def show_history(self, party_id: int, kind: str | None, rows: list[HistoryRow]) -> None:
+        """Show the first page of the full history."""
+        if self.data is not None and self.data.id == party_id and kind == self.history_kind:
+            shown = self.query_one(HistoryList)
+            same = shown.kind == kind
+            shown.kind = kind
+            shown.show(rows[:PAGE], more=len(rows) > PAGE, keep=same)
+
+    @on(PagedList.PageNeeded, "#history")
+    def more_history(self, event: PagedList.PageNeeded) -> None:
+        """Read the next page of the full history."""
+        last = self.query_one(HistoryList).last_row
+        if last is not None and self.data is not None:
+            self.load_more_history(self.data.id, self.history_kind, last.key, event.serial)
+
+    @work(thread=True, group="history-page", exit_on_error=False)
+    def load_more_history(
+        self, party_id: int, kind: str | None, before: HistoryKey, serial: int
+    ) -> None:
+        """Read the page before ``before``."""
+        kinds = None if kind is None else {kind}
+        with db.connection_context():
+            rows = history.history(party_id, kinds, before, PAGE + 1)
+        self.app.call_from_thread(
+            self.query_one(HistoryList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
+        )
+
+    def action_cycle_kind(self) -> None:
+        """Alt+Y: the full history shows the next kind only (then everything again)."""
+        order: list[str | None] = [None, *history.KINDS]
+        self.history_kind = order[(order.index(self.history_kind) + 1) % len(order)]
+        self.query_one("#history-kind", Label).update(self.kind_text())
+        tabs = self.query_one(PartyTabs)
+        self._tabs_loaded.pop("history", None)
+        if tabs.active_name != "history":
+            tabs.show_tab("history")
+        else:
+            self.load_active_tab()
 
     def show_banner(self) -> None:
         """The mode banner: read-only, kind, blocked, bookmark, place in the result list."""
@@ -422,7 +602,7 @@ class InquiryScreen(CrmScreen):
         return True
 
     def action_show_tab(self, name: str) -> None:
-        """Show the tab ``name`` (Alt+1 … Alt+6)."""
+        """Show the tab ``name`` (Alt+1 … Alt+9)."""
         self.query_one(PartyTabs).show_tab(name)
 
     def action_next_tab(self) -> None:

@@ -382,3 +382,63 @@ def describe(day: date, today: date) -> str:
 
     weekday = format_date(day, "EEE", locale=i18n.locale_name())
     return f"{weekday} {formatting.day(day)} ({relative(day, today)})"
+
+
+YESTERDAY_WORDS = frozenset(("gestern", "yesterday"))
+"""Words for yesterday."""
+
+_BACK = re.compile(r"^-(\d{1,5})([a-zäöü]*)$")
+
+
+def _last_day_month(day: int, month: int, today: date, typed: str) -> date:
+    """The last ``day.month.`` on or before ``today`` (29.02. looks back to a leap year)."""
+    for year in range(today.year, max(today.year - 9, 0), -1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found <= today:
+            return found
+    raise _error(_("{text} is too far away.").format(text=typed))
+
+
+def parse_contact_day(text: str, today: date) -> date:
+    """Read the day of a contact, which lies in the past: the mirror of :func:`parse_due`.
+
+    ``t``/``heute``/``today``, ``gestern``/``yesterday``, ``-3`` (days ago), ``-2w``,
+    ``-1m``; ``24.11.`` is the latest 24 November on or before today, ``mo`` the latest
+    Monday before today; a full date (``24.11.2026``, ISO) is taken as it is.
+
+    Raises:
+        ValidationError: Not a date, or a day after ``today``.
+    """
+    typed = text.strip()
+    word = re.sub(r"\s+", "", typed).casefold()
+    if word in YESTERDAY_WORDS:
+        return today - timedelta(days=1)
+    back = _BACK.match(word)
+    if back:
+        unit = UNITS.get(back.group(2) or "d")
+        if unit is None:
+            raise _error(
+                _("Not a date: {text}. Type e.g. t, -1, 24.11. or 24.11.2026.").format(text=typed)
+            )
+        try:
+            return add_offset(today, -int(back.group(1)), unit)
+        except OverflowError:
+            raise _error(_("{text} is too far away.").format(text=typed)) from None
+    weekday = _weekday(word.rstrip("."))
+    if weekday is not None:
+        return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
+    day = parse_due(typed, today)
+    if day > today:
+        day_month = _DAY_MONTH.match(word)
+        if (day_month and day_month.group(3) is None) or (_COMPACT.match(word) and len(word) == 4):
+            day = _last_day_month(day.day, day.month, today, typed)
+        elif _DAY_ONLY.match(word):
+            day = add_months(day, -1)
+            while day > today:
+                day = add_months(day, -1)
+    if day > today:
+        raise _error(_("A contact cannot be in the future."))
+    return day

@@ -676,6 +676,132 @@ def recent_subjects(clerk: int | None, limit: int = 10) -> list[str]:
     return list(found)
 
 
+@dataclass(frozen=True, slots=True)
+class ClerkChoice:
+    """A clerk to pick as the owner of a follow-up."""
+
+    id: int
+    """Database id."""
+    login: str
+    """Login name."""
+    name: str
+    """Full name (may be empty)."""
+
+    @property
+    def label(self) -> str:
+        """``login (name)``, or the login alone when there is no other name."""
+        return (
+            f"{self.login} ({self.name})" if self.name and self.name != self.login else self.login
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PartyBrief:
+    """What the follow-up and contact dialogs show of their party."""
+
+    id: int
+    """The party's id."""
+    number: str
+    """Customer or prospect number."""
+    name: str
+    """Company, else first and last name."""
+    last_contact_at: datetime | None
+    """The last contact (relative follow-ups count from it)."""
+    persons: tuple[tuple[int, str], ...]
+    """``(id, name)`` of its contact persons."""
+
+
+def clerks() -> list[ClerkChoice]:
+    """Every active clerk, by login (the owner choice of the F11 dialog and the list)."""
+    query = (
+        Clerk.select(Clerk.id, Clerk.login, Clerk.name)
+        .where(Clerk.active == True)  # noqa: E712 (peewee expression)
+        .order_by(Clerk.login)
+    )
+    return [
+        ClerkChoice(int(clerk_id), str(login), str(name or ""))
+        for clerk_id, login, name in tuples(query)
+    ]
+
+
+def party_brief(party_id: int) -> PartyBrief:
+    """Number, name, last contact and contact persons of a party.
+
+    Raises:
+        UnknownParty: The party does not exist (any more).
+    """
+    found = tuples(
+        Party.select(
+            Party.number, Party.company, Party.first_name, Party.last_name, Party.last_contact_at
+        ).where(Party.id == party_id)
+    )
+    if not found:
+        raise UnknownParty(_("The customer does not exist (any more)."), title=_("Follow-up"))
+    number, company, first, last, last_contact = found[0]
+    persons = tuples(
+        ContactPerson.select(ContactPerson.id, ContactPerson.first_name, ContactPerson.last_name)
+        .where(ContactPerson.party == party_id)
+        .order_by(ContactPerson.last_name, ContactPerson.first_name, ContactPerson.id)
+    )
+    return PartyBrief(
+        id=party_id,
+        number=str(number),
+        name=_party_name(company, first, last),
+        last_contact_at=_moment(last_contact),
+        persons=tuple((int(pid), _person_name(pf, pl)) for pid, pf, pl in persons),
+    )
+
+
+def of_party(
+    party_id: int, *, limit: int = 200, done_limit: int = 50, region: str = "DE"
+) -> list[FollowUpRow]:
+    """The follow-ups of one party: open ones in due order, then the latest done ones.
+
+    Both come from the ``(party_id, due_date)`` and ``party_id`` indexes.
+    """
+    open_ids = tuples(
+        FollowUp.select(FollowUp.id, FollowUp.due_date, FollowUp.due_time)
+        .where((FollowUp.party == party_id) & FollowUp.done_at.is_null())
+        .order_by(FollowUp.due_date, FollowUp.id)
+        .limit(limit)
+    )
+    ordered = sorted(open_ids, key=_sort_key)
+    done_ids = tuples(
+        FollowUp.select(FollowUp.id)
+        .where((FollowUp.party == party_id) & FollowUp.done_at.is_null(False))
+        .order_by(FollowUp.done_at.desc(), FollowUp.id.desc())
+        .limit(done_limit)
+    )
+    ids = [int(row[0]) for row in ordered] + [int(row[0]) for row in done_ids]
+    return rows(ids, region=region)
+
+
+def timed_due(
+    owner: int, day: date, after: time | None, until: time, *, limit: int = 20, region: str = "DE"
+) -> list[FollowUpRow]:
+    """Open follow-ups of ``owner`` due on ``day`` at a time after ``after`` (None: from
+    midnight) up to ``until``: the ones that became due since the last look.
+
+    One range of the ``(done_at, owner_id, due_date, due_time)`` index.
+    """
+    condition = (
+        FollowUp.done_at.is_null()
+        & (FollowUp.owner == owner)
+        & (FollowUp.due_date == day)
+        & FollowUp.due_time.is_null(False)
+        & (FollowUp.due_time <= until)
+    )
+    if after is not None:
+        condition &= FollowUp.due_time > after
+    found = tuples(
+        FollowUp.select(FollowUp.id)
+        .where(condition)
+        .order_by(FollowUp.due_time, FollowUp.id)
+        .limit(limit)
+    )
+    return rows([int(row[0]) for row in found], region=region)
+
+
 # Change detection ------------------------------------------------------------------------
 
 _watchers: weakref.WeakKeyDictionary[Database, tuple[str, sqlite3.Connection]] = (

@@ -31,6 +31,7 @@ class CallStatus(Static):
 
     def on_mount(self) -> None:
         """Show the state in force when mounted after the listener started."""
+        self.display = False
         controller = getattr(self.app, "calls", None)
         state = getattr(controller, "listener_state", None)
         if isinstance(state, ListenerState):
@@ -44,3 +45,5 @@ class CallStatus(Static):
         down = state is not None and state.status in ("reconnecting", "failed")
         self.set_class(down, "-down")
         self.set_class(state is not None and state.status == "failed", "-failed")
+        # Without a listener the line takes no room.
+        self.display = state is not None

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, TabPane
 
-TAB_NAMES = ("main", "other", "personal", "contacts", "bank", "notes")
-"""The tabs in order; pane ids are ``tab-<name>`` (Alt+1 … Alt+6)."""
+TAB_NAMES = (
+    "main",
+    "other",
+    "personal",
+    "contacts",
+    "bank",
+    "log",
+    "follow_ups",
+    "history",
+    "notes",
+)
+"""The tabs in order; pane ids are ``tab-<name>`` (Alt+1 … Alt+9). The edit form has only
+some of them; the notes stay last, so Ctrl+PgUp from the first tab lands on them."""
 
 
 class PartyTabs(TabbedContent):
@@ -13,14 +24,21 @@ class PartyTabs(TabbedContent):
 
     def show_tab(self, name: str) -> None:
         """Show the tab ``name`` (one of :data:`TAB_NAMES`)."""
-        if name in TAB_NAMES:
+        if name in self.names:
             self.active = f"tab-{name}"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names of the tabs this instance has, in order."""
+        present = {pane.id for pane in self.query(TabPane)}
+        return tuple(name for name in TAB_NAMES if f"tab-{name}" in present)
 
     def step(self, offset: int) -> None:
         """Show the tab ``offset`` places on, wrapping around."""
+        names = self.names or TAB_NAMES
         current = self.active.removeprefix("tab-")
-        index = TAB_NAMES.index(current) if current in TAB_NAMES else 0
-        self.active = f"tab-{TAB_NAMES[(index + offset) % len(TAB_NAMES)]}"
+        index = names.index(current) if current in names else 0
+        self.active = f"tab-{names[(index + offset) % len(names)]}"
 
     @property
     def active_name(self) -> str:
