@@ -182,3 +182,17 @@ def test_unsupported_url() -> None:
 
 def test_integer_field_import_is_peewee() -> None:
     assert issubclass(MoneyField, IntegerField)
+
+
+def test_opening_never_opens_the_file_itself(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing a second descriptor of a SQLite file drops this process's POSIX locks on it."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the database file was opened outside SQLite")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr("builtins.open", refuse)
+    database = open_database(db_path)
+    assert migrations.current_version(database) == migrations.LATEST

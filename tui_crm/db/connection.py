@@ -7,7 +7,8 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseError as DriverError
 from playhouse import db_url
 
 from tui_crm.errors import DatabaseError
@@ -15,7 +16,6 @@ from tui_crm.errors import DatabaseError
 db = DatabaseProxy()
 """The proxy every model is bound to; :func:`open_database` initialises it."""
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT = float(os.environ.get("TUI_CRM_BUSY_TIMEOUT", "5"))
 """Seconds a SQLite connection waits for a lock before giving up (env TUI_CRM_BUSY_TIMEOUT)."""
 
@@ -67,13 +67,11 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
         return
     if path.is_dir():
         raise DatabaseError(f"{path}: is a directory, not a database")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(SQLITE_MAGIC))
-    except OSError as error:
-        raise DatabaseError(f"{path}: cannot read the database: {error.strerror}") from None
-    if head and head != SQLITE_MAGIC:
-        raise DatabaseError(f"{path}: is not a tui-crm database (not a SQLite file)")
+    # The header is left to SQLite (a wrong one fails at connect with "not a database"):
+    # opening and closing the file here would drop the POSIX locks that other SQLite
+    # connections of this process hold on it.
+    if not os.access(path, os.R_OK):
+        raise DatabaseError(f"{path}: cannot read the database (no read permission)")
 
 
 def open_database(
@@ -114,7 +112,7 @@ def open_database(
             raise DatabaseError(f"{describe(target)}: only SQLite and PostgreSQL are supported")
     try:
         database.connect(reuse_if_open=True)
-    except (OperationalError, sqlite3.DatabaseError) as error:
+    except (DriverError, sqlite3.DatabaseError) as error:
         database.close()
         if path is None:
             raise DatabaseError(
