@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual._styles_cache import StylesCache
@@ -23,15 +24,14 @@ from tui_crm.paths import STYLES
 from tui_crm.screens.base import CrmScreen
 from tui_crm.screens.calls import CallController, IncomingCallModal
 from tui_crm.screens.confirm import ConfirmModal
-from tui_crm.screens.contact_modal import ContactModal
-from tui_crm.screens.follow_up_list import FollowUpListScreen
-from tui_crm.screens.follow_up_modal import FollowUpModal
 from tui_crm.screens.help import HelpModal
 from tui_crm.screens.start import StartScreen
-from tui_crm.screens.suggestions import SuggestionsScreen
 from tui_crm.services import dates, followups
 from tui_crm.services.contacts import ContactRow
 from tui_crm.services.followups import FollowUpRow
+
+if TYPE_CHECKING:
+    from tui_crm.screens.follow_up_modal import FollowUpModal
 
 WATCH_INTERVAL = 1.0
 """Seconds between two looks at the database for commits of other clerks (and due times)."""
@@ -110,6 +110,9 @@ class CrmApp(App[None]):
         self.look_for_changes()
         self.set_interval(WATCH_INTERVAL, self.look_for_changes)
         self.calls.start_listener()
+        # The inquiry is the next screen a clerk needs: load its code while they read.
+        import tui_crm.screens.inquiry  # noqa: F401
+
         self._freeze_startup_objects()
 
     def on_unmount(self) -> None:
@@ -253,6 +256,8 @@ class CrmApp(App[None]):
         if dialog is None:
             # Installed, the dialog stays mounted when it closes: the next F11 shows it
             # without composing and styling it again.
+            from tui_crm.screens.follow_up_modal import FollowUpModal
+
             dialog = self.follow_up_dialog = FollowUpModal(*party)
             self.install_screen(dialog, name="follow-up")
         else:
@@ -278,6 +283,8 @@ class CrmApp(App[None]):
         """Log a contact with the customer in context."""
         party = self.context_party()
         if party is not None:
+            from tui_crm.screens.contact_modal import ContactModal
+
             self.push_screen(ContactModal(*party), self.contact_logged)
 
     def contact_logged(self, row: ContactRow | None) -> None:
@@ -292,11 +299,16 @@ class CrmApp(App[None]):
 
     def action_follow_up_list(self) -> None:
         """F3: the follow-up list (Wiedervorlage)."""
+        # Screens other than the start screen are imported when first used: start-up stays fast.
+        from tui_crm.screens.follow_up_list import FollowUpListScreen
+
         if not isinstance(self.screen, FollowUpListScreen):
             self.push_screen(FollowUpListScreen())
 
     def action_call_suggestions(self) -> None:
         """The call suggestions (Anrufvorschläge)."""
+        from tui_crm.screens.suggestions import SuggestionsScreen
+
         if not isinstance(self.screen, SuggestionsScreen):
             self.push_screen(SuggestionsScreen())
 

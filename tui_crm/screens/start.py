@@ -18,7 +18,6 @@ from tui_crm.db.connection import db
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
 from tui_crm.screens.base import HEADER_ICON, CrmScreen
-from tui_crm.screens.inquiry import InquiryScreen
 from tui_crm.services import contacts, customers, followups
 from tui_crm.services.contacts import SuggestionRow
 from tui_crm.services.customers import PartyRow
@@ -29,6 +28,14 @@ from tui_crm.widgets.paged_list import PagedList
 from tui_crm.widgets.party_table import PartyTable
 from tui_crm.widgets.result_list import ResultList, header_text
 from tui_crm.widgets.suggestion_list import SuggestionList
+
+
+def inquiry_screen(number: str, siblings: tuple[str, ...] = ()) -> CrmScreen:
+    """The customer inquiry; imported when first opened, so the start screen paints sooner."""
+    from tui_crm.screens.inquiry import InquiryScreen
+
+    return InquiryScreen(number, siblings)
+
 
 FIRST_PAGE = 60
 """Hits fetched before the first paint."""
@@ -297,7 +304,7 @@ class StartScreen(CrmScreen):
     def open_pane_row(self, event: PagedList.Opened) -> None:
         """Enter on a follow-up or a call suggestion opens its customer."""
         row = cast(FollowUpRow | SuggestionRow, event.row)
-        self.app.push_screen(InquiryScreen(row.number))
+        self.app.push_screen(inquiry_screen(row.number))
 
     @on(DataTable.RowSelected)
     def open_selected(self, event: DataTable.RowSelected) -> None:
@@ -306,13 +313,13 @@ class StartScreen(CrmScreen):
             return
         table = event.data_table
         numbers = tuple(str(key.value) for key in table.rows if key.value is not None)
-        self.app.push_screen(InquiryScreen(str(event.row_key.value), numbers))
+        self.app.push_screen(inquiry_screen(str(event.row_key.value), numbers))
 
     @on(ResultList.Opened)
     def open_hit(self, event: ResultList.Opened) -> None:
         """Enter on a hit opens the inquiry; next/previous there walk the loaded hits."""
         hits = self.query_one("#results", ResultList)
-        self.app.push_screen(InquiryScreen(event.number, hits.numbers))
+        self.app.push_screen(inquiry_screen(event.number, hits.numbers))
 
     def select_number(self, number: str) -> None:
         """Back from the inquiry: the cursor follows the customer shown last."""
