@@ -38,8 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import math
 import os
 import shutil
 import subprocess
@@ -50,6 +48,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import emit, ms, percentile
 
 BENCH_OUT = Path(__file__).resolve().parent / "out"
 """Cache of the benchmark databases (git-ignored)."""
@@ -64,29 +65,9 @@ SIZE = (120, 36)
 """Terminal size of the headless app."""
 
 
-def emit(figure: str, value: float | None, unit: str, goal: float | None, **extra: Any) -> None:
-    """Print one figure as a JSON line."""
-    line: dict[str, Any] = {"figure": figure, "value": value, "unit": unit, "goal": goal}
-    if goal is not None and value is not None:
-        line["within_goal"] = value <= goal
-    line.update(extra)
-    print(json.dumps(line), flush=True)
-
-
 def say(message: str) -> None:
     """Progress on stderr."""
     print(f"bench_followup_ui: {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile of ``values`` (``share`` 0.95 for p95)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-def ms(seconds: float) -> float:
-    """Seconds as milliseconds, rounded to 0.01 ms."""
-    return round(seconds * 1000, 2)
 
 
 def build_database(path: Path, customers: int, seed: int) -> None:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import math
 import os
 import random
 import socket
@@ -42,6 +40,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import emit, ms, percentile
+
 DEFAULT_DB = Path("/tmp/big/demo-1m.sqlite")
 """The million-customer demo database."""
 
@@ -52,29 +53,9 @@ SIZE = (120, 36)
 """Terminal size of the headless app."""
 
 
-def emit(figure: str, value: float | None, unit: str, goal: float | None, **extra: Any) -> None:
-    """Print one figure as a JSON line."""
-    line: dict[str, Any] = {"figure": figure, "value": value, "unit": unit, "goal": goal}
-    if goal is not None and value is not None:
-        line["within_goal"] = value <= goal
-    line.update(extra)
-    print(json.dumps(line), flush=True)
-
-
 def say(message: str) -> None:
     """Progress on stderr."""
     print(f"bench_incoming: {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile of ``values`` (``share`` 0.95 for p95)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-def ms(seconds: float) -> float:
-    """Seconds as milliseconds, rounded to 0.01 ms."""
-    return round(seconds * 1000, 2)
 
 
 class LoopbackMonitor:

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from bench_startup import (
     ESCAPES,
     app_environment,
@@ -35,6 +34,7 @@ from bench_startup import (
     read_some,
     tui_crm_command,
 )
+from common import percentile
 
 COLUMNS, ROWS = 120, 40
 RESULT_MARKERS = (b"found", b"No match")
@@ -113,12 +113,6 @@ def keystroke(fd: int, key: bytes, timeout: float = 10.0) -> float:
             drain(fd)
             return elapsed
     raise RuntimeError(f"no result list after {key!r} within {timeout} s")
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,14 +23,11 @@ from pathlib import Path
 from tui_crm.db.connection import open_database
 from tui_crm.services import customers
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import percentile
+
 FIRST_PAGE = 60
 """Ids the start screen asks for before its first paint."""
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """The ``share`` percentile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def sample(database: object, count: int, rng: random.Random) -> dict[str, list[str]]:
