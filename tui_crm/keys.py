@@ -87,24 +87,6 @@ LIST_OPEN = Binding("enter", "open", _("Open"), key_display="Enter", id="list.op
 LIST_BINDINGS = (LIST_UP, LIST_DOWN, LIST_PAGE_UP, LIST_PAGE_DOWN, LIST_HOME, LIST_END, LIST_OPEN)
 """Cursor keys of the virtual lists."""
 
-APP_BINDINGS: tuple[Binding, ...] = (HELP, SEARCH, REFRESH, THEME, PALETTE, QUIT)
-"""Bindings of the App itself."""
-
-ALL: tuple[Binding, ...] = (
-    *APP_BINDINGS,
-    BACK,
-    OPEN,
-    CURSOR_TO_RESULTS,
-    *LIST_BINDINGS,
-    CONFIRM_YES,
-    CONFIRM_NO,
-    CLOSE,
-)
-"""Every binding: for the help screen, the config check and the tests."""
-
-BY_ID: dict[str, Binding] = {binding.id: binding for binding in ALL if binding.id}
-"""Bindings by their id."""
-
 
 def split_keys(keys: str) -> list[str]:
     """Split a key string such as ``"f1,alt+h"`` into its keys."""
@@ -286,8 +268,6 @@ INQUIRY_BINDINGS: tuple[Binding, ...] = (
 )
 """The bindings of the inquiry, the edit form and the conflict dialog."""
 
-ALL = (*ALL, *INQUIRY_BINDINGS)
-BY_ID = {binding.id: binding for binding in ALL if binding.id}
 _NAMES.setdefault("space", "Space")
 
 # Follow-ups, contacts and call suggestions ------------------------------------------------
@@ -413,9 +393,6 @@ FOLLOW_UP_BINDINGS: tuple[Binding, ...] = (
 )
 """The bindings of follow-ups, contacts, call suggestions and the inquiry's history tabs."""
 
-APP_BINDINGS = (*APP_BINDINGS, FOLLOW_UP, FOLLOW_UP_LIST, LOG_CONTACT, CALL_SUGGESTIONS)
-ALL = (*ALL, *FOLLOW_UP_BINDINGS)
-BY_ID = {binding.id: binding for binding in ALL if binding.id}
 _NAMES.setdefault("delete", "Del")
 
 CHOICE_NEXT = Binding("right,space", "next_choice", _("Next"), id="choice.next", show=False)
@@ -429,8 +406,6 @@ CHOICE_PREVIOUS = Binding(
 CHOICE_BINDINGS: tuple[Binding, ...] = (CHOICE_NEXT, CHOICE_PREVIOUS)
 """The keys of the choice fields."""
 
-ALL = (*ALL, *CHOICE_BINDINGS)
-BY_ID = {binding.id: binding for binding in ALL if binding.id}
 
 CALL = Binding("f12,ctrl+t", "app.call", _("Call"), key_display="F12", id="app.call", priority=True)
 """Call the customer in context: one number at once, several in a picker."""
@@ -446,6 +421,39 @@ LOG_CALL = Binding(
 )
 """Log topic, agreements and duration of the last call placed (when no hang-up is reported)."""
 
-APP_BINDINGS = (*APP_BINDINGS, CALL, LOG_CALL)
-ALL = (*ALL, CALL, LOG_CALL)
-BY_ID = {binding.id: binding for binding in ALL if binding.id}
+
+APP_BINDINGS: tuple[Binding, ...] = (
+    HELP,
+    SEARCH,
+    REFRESH,
+    THEME,
+    PALETTE,
+    QUIT,
+    FOLLOW_UP,
+    FOLLOW_UP_LIST,
+    LOG_CONTACT,
+    CALL_SUGGESTIONS,
+    CALL,
+    LOG_CALL,
+)
+"""Bindings of the App itself."""
+
+ALL: tuple[Binding, ...] = (
+    *APP_BINDINGS[:6],
+    BACK,
+    OPEN,
+    CURSOR_TO_RESULTS,
+    *LIST_BINDINGS,
+    CONFIRM_YES,
+    CONFIRM_NO,
+    CLOSE,
+    *INQUIRY_BINDINGS,
+    *FOLLOW_UP_BINDINGS,
+    *CHOICE_BINDINGS,
+    CALL,
+    LOG_CALL,
+)
+"""Every binding, in the order of the help screen: for the config check and the tests."""
+
+BY_ID: dict[str, Binding] = {binding.id: binding for binding in ALL if binding.id}
+"""Bindings by their id."""
