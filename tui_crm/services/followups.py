@@ -438,6 +438,24 @@ def _after(row: tuple[Any, ...], after: FollowUpKey | None) -> bool:
     return _sort_key(row) > (day, clock is not None, clock or time.min, last_id)
 
 
+def _open_where(
+    param: str, owner: int | None, lower: date | None, upper: date | None
+) -> tuple[list[str], list[object]]:
+    """Conditions (and parameters) for open follow-ups of ``owner`` due between the bounds."""
+    where = ["done_at IS NULL"]
+    params: list[object] = []
+    if owner is not None:
+        where.append(f"owner_id = {param}")
+        params.append(owner)
+    if lower is not None:
+        where.append(f"due_date >= {param}")
+        params.append(lower)
+    if upper is not None:
+        where.append(f"due_date <= {param}")
+        params.append(upper)
+    return where, params
+
+
 def _due_query(
     owner: int | None,
     lower: date | None,
@@ -457,17 +475,7 @@ def _due_query(
     key_sql, key_params, key_day = _key_condition(database, after)
     if key_day is not None and (lower is None or key_day > lower):
         lower = key_day
-    where = ["done_at IS NULL"]
-    params: list[object] = []
-    if owner is not None:
-        where.append(f"owner_id = {param}")
-        params.append(owner)
-    if lower is not None:
-        where.append(f"due_date >= {param}")
-        params.append(lower)
-    if upper is not None:
-        where.append(f"due_date <= {param}")
-        params.append(upper)
+    where, params = _open_where(param, owner, lower, upper)
     nulls = "" if is_sqlite(database) else " NULLS FIRST"
     sql = f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)}{key_sql}"
     return sql, [*params, *key_params], f" ORDER BY due_date, due_time{nulls}, id"
@@ -634,17 +642,7 @@ def section_counts(owner: int | None, today: date | None = None) -> SectionCount
     counts: list[int] = []
     for section in ("overdue", "today", "upcoming", "later"):
         lower, upper = section_bounds(section, day)
-        where = ["done_at IS NULL"]
-        params: list[object] = []
-        if owner is not None:
-            where.append(f"owner_id = {param}")
-            params.append(owner)
-        if lower is not None:
-            where.append(f"due_date >= {param}")
-            params.append(lower)
-        if upper is not None:
-            where.append(f"due_date <= {param}")
-            params.append(upper)
+        where, params = _open_where(param, owner, lower, upper)
         sql = f"SELECT COUNT(*) FROM follow_up WHERE {' AND '.join(where)}"
         counts.append(int(database.execute_sql(sql, params).fetchone()[0]))
     return SectionCounts(*counts)
