@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     database = commands.add_parser("db", parents=[common], help="database maintenance")
     database.add_argument("action", choices=("upgrade", "version"))
+
+    from tui_crm.commands import register_all
+
+    register_all(commands, common)
     return parser
 
 
@@ -153,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return contact_add_command(settings, args)
         if args.command == "db":
             return db_command(settings, args.action)
+        runner = getattr(args, "run", None)
+        if runner is not None:
+            return int(runner(settings, args))
         return run_app(settings)
     except CrmError as failure:
         error(failure.msg)
