@@ -411,6 +411,18 @@ class ContactLog(BaseModel):
         indexes = ((("party", "at"), False), (("kind", "at"), False))
 
 
+class UnknownCall(BaseModel):
+    """A missed call from a number no party has, or a withheld one (schema version 4)."""
+
+    at = DateTimeField()
+    number = CharField(max_length=64, default="")
+    phone_e164 = CharField(max_length=20, default="")
+    withheld = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("at",), False),)
+
+
 class Bookmark(BaseModel):
     """A party a clerk marked (Merken)."""
 
@@ -486,6 +498,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     DunningEvent,
     FollowUp,
     ContactLog,
+    UnknownCall,
     Bookmark,
     RecentParty,
     AuditLog,

@@ -454,8 +454,9 @@ def load(number: str, clerk_id: int, *, region: str = "DE", today: date | None =
     )
     values = values_from(row, own_phones, own_emails, main_bank)
 
-    def phone_line(kind: str, e164: str, is_main: bool) -> PhoneLine:
-        return PhoneLine(str(kind), str(e164), phones.display(str(e164), region), bool(is_main))
+    def phone_line(kind: str, e164: str, raw: str, is_main: bool) -> PhoneLine:
+        shown = phones.shown(str(e164), str(raw or ""), region)
+        return PhoneLine(str(kind), str(e164), shown, bool(is_main))
 
     persons = tuple(
         PersonLine(
@@ -469,8 +470,8 @@ def load(number: str, clerk_id: int, *, region: str = "DE", today: date | None =
             birthday=person["birthday"],
             notes=str(person["notes"]),
             phones=tuple(
-                phone_line(kind, e164, is_main)
-                for owner_id, kind, e164, _raw, is_main in phone_rows
+                phone_line(kind, e164, raw, is_main)
+                for owner_id, kind, e164, raw, is_main in phone_rows
                 if owner_id == person["id"]
             ),
             emails=tuple(
@@ -502,8 +503,8 @@ def load(number: str, clerk_id: int, *, region: str = "DE", today: date | None =
         converted_at=row["converted_at"],
         former_numbers=former,
         phones=tuple(
-            phone_line(kind, e164, is_main)
-            for person, kind, e164, _raw, is_main in phone_rows
+            phone_line(kind, e164, raw, is_main)
+            for person, kind, e164, raw, is_main in phone_rows
             if person is None
         ),
         emails=tuple(

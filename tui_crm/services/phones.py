@@ -330,6 +330,30 @@ def normalise(text: str, settings: Settings | NumberPlan | str | None = None) ->
     )
 
 
+def shown(
+    e164: str, as_entered: str = "", settings: Settings | NumberPlan | str | None = None
+) -> str:
+    """A stored number for the screen, keeping an extension the clerk typed.
+
+    ``+49221123450`` stored from ``0221 12345-0`` shows as ``0221 12345-0`` (the switchboard),
+    not ``0221 123450``; without a typed extension it is :func:`display`.
+
+    Args:
+        e164: The stored number.
+        as_entered: The number as it was typed or imported.
+        settings: The settings, a :class:`NumberPlan` or a region code.
+    """
+    plan = plan_of(settings)
+    if as_entered and _split_extension(as_entered)[1]:
+        try:
+            parsed = normalise(as_entered, plan)
+        except ValidationError:
+            parsed = None
+        if parsed is not None and parsed.e164 == e164 and parsed.extension:
+            return parsed.national if parsed.region == plan.region else parsed.international
+    return display(e164, plan.region)
+
+
 def readings(text: str, settings: Settings | NumberPlan | str | None = None) -> tuple[str, ...]:
     """Every valid E.164 reading of ``text``, the likeliest first (empty when none is valid).
 

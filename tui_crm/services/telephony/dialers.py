@@ -68,8 +68,10 @@ def target_for(
     contact_person_id: int | None = None,
     name: str = "",
     label: str = "",
+    as_entered: str = "",
 ) -> DialTarget:
-    """The :class:`DialTarget` of a stored or normalised number.
+    """The :class:`DialTarget` of a stored or normalised number (``as_entered``: as typed,
+    for an extension on the screen).
 
     Raises:
         ValidationError: ``e164`` is not a well-formed E.164 number (say, a damaged import).
@@ -80,7 +82,7 @@ def target_for(
         e164=e164,
         national=national,
         dial=dial,
-        display=phones.display(e164, plan.region),
+        display=phones.shown(e164, as_entered, plan),
         party_id=party_id,
         contact_person_id=contact_person_id,
         name=name,

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from tui_crm.db import queries
 from tui_crm.db.connection import db
-from tui_crm.db.models import Clerk, ContactLog, Party, now
+from tui_crm.db.models import Clerk, ContactLog, Party, UnknownCall, now
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import contacts, followups, phones
-from tui_crm.services.contacts import MAX_DURATION, MAX_TOPIC, ContactKey, ContactRow
+from tui_crm.services.contacts import MAX_DURATION, MAX_TOPIC, ContactRow
 from tui_crm.services.followups import ClerkRef, FollowUpDraft
 from tui_crm.services.telephony import callerid
 from tui_crm.services.telephony.dialers import Dialer, DialOutcome, DialTarget, target_for
@@ -73,18 +73,24 @@ class PlacedCall:
     """When it was dialled."""
 
 
+MissedKey = tuple[datetime, str, int]
+"""Where a page of missed calls ends: ``(at, source, id)``."""
+
+
 @dataclass(frozen=True, slots=True)
 class MissedCall:
     """One missed call of the list."""
 
     id: int
-    """The contact log row."""
+    """The contact log row (``source`` ``c``) or the ``unknown_call`` row (``u``)."""
+    source: str
+    """``c``: a party's number (contact log); ``u``: an unknown or withheld number."""
     at: datetime
     """When it rang."""
-    party_id: int
-    """The party whose number called."""
+    party_id: int | None
+    """The party whose number called; None for an unknown or withheld number."""
     party_number: str
-    """Their number."""
+    """Their number (empty for an unknown caller)."""
     name: str
     """Company, else first and last name."""
     city: str
@@ -92,16 +98,20 @@ class MissedCall:
     contact_person: str
     """The contact person whose number it is, if any."""
     phone_e164: str
-    """The caller's number."""
+    """The caller's number (empty when it was withheld or could not be read)."""
+    reported: str
+    """An unknown caller's number as the phone system reported it."""
+    withheld: bool
+    """The caller withheld the number."""
     display: str
     """For the screen."""
     called_back_at: datetime | None
     """The first call with the party after it (either way), if any."""
 
     @property
-    def key(self) -> ContactKey:
+    def key(self) -> MissedKey:
         """The keyset position (pass as ``after`` for the next page)."""
-        return (self.at, self.id)
+        return (self.at, self.source, self.id)
 
 
 def _database() -> Database:
@@ -137,7 +147,7 @@ def call_choices(
     database = _database()
     rows = database.execute_sql(
         "SELECT ph.kind, ph.e164, ph.contact_person_id, ph.is_main, cp.first_name, "
-        "cp.last_name, p.company, p.first_name, p.last_name FROM phone ph "
+        "cp.last_name, p.company, p.first_name, p.last_name, ph.as_entered FROM phone ph "
         "JOIN party p ON p.id = ph.party_id "
         "LEFT JOIN contact_person cp ON cp.id = ph.contact_person_id "
         f"WHERE ph.party_id = {database.param} ORDER BY ph.id",
@@ -146,7 +156,7 @@ def call_choices(
     rows.sort(key=lambda row: (row[2] is not None, not row[3]))
     plan = phones.plan_of(settings)
     targets = []
-    for kind, e164, person_id, _main, first, last, company, party_first, party_last in rows:
+    for kind, e164, person_id, _main, first, last, company, party_first, party_last, raw in rows:
         if kind in NO_CALL_KINDS:
             continue
         person = " ".join(str(part) for part in (first, last) if part)
@@ -160,6 +170,7 @@ def call_choices(
                     contact_person_id=None if person_id is None else int(person_id),
                     name=f"{party} ({person})" if person else party,
                     label=str(kind),
+                    as_entered=str(raw or ""),
                 )
             )
         except ValidationError:
@@ -384,7 +395,8 @@ def record_missed(
 
     Idempotent: every clerk session hears the same ring, and only the first one writes (a
     missed call of the same number on the same party within :data:`MISSED_SAME_WITHIN`).
-    Withheld and unknown numbers are not recorded (the contact log belongs to a party).
+    A number no party has, and a withheld one, is kept in ``unknown_call`` instead (the
+    contact log belongs to a party), with the same rule.
 
     Args:
         number: The caller ID as reported.
@@ -392,14 +404,16 @@ def record_missed(
         settings: The settings (region and ``[telephony]``) to read the number.
 
     Returns:
-        The ids of the missed-call rows of this call (new or already written).
+        The ids of the missed-call rows of this call (new or already written): contact log
+        rows, or the one ``unknown_call`` row.
     """
-    found = callerid.matches(number, settings)
-    if not found:
-        return []
-    readings = phones.readings(number, settings)
-    e164 = readings[0] if readings else found[0].e164
+    withheld = phones.is_withheld(number)
+    found = [] if withheld else callerid.matches(number, settings)
+    readings = () if withheld else phones.readings(number, settings)
     at = rang_at.replace(microsecond=0)
+    if not found:
+        return [_record_unknown(number, readings[0] if readings else "", withheld, at)]
+    e164 = readings[0] if readings else found[0].e164
     parties: dict[int, int | None] = {}
     for match in found:
         if match.party_id not in parties and len(parties) < MISSED_PARTIES:
@@ -432,23 +446,61 @@ def record_missed(
     return ids
 
 
-_MISSED_SQL = """
-SELECT c.id, c.at, c.party_id, p.number, p.company, p.first_name, p.last_name, p.city,
-       cp.first_name, cp.last_name, c.phone_e164
+def _record_unknown(number: str, e164: str, withheld: bool, at: datetime) -> int:
+    """The ``unknown_call`` row of a missed call (written once across sessions)."""
+    reported = number.strip()[:64]
+    with writing() as database:
+        param = database.param
+        same = "withheld" if withheld else "number"
+        existing = database.execute_sql(
+            f"SELECT id FROM unknown_call WHERE at >= {param} AND at <= {param} "
+            f"AND {same} = {param} LIMIT 1",
+            (at - MISSED_SAME_WITHIN, at + MISSED_SAME_WITHIN, True if withheld else reported),
+        ).fetchone()
+        if existing is not None:
+            return int(existing[0])
+        return int(
+            UnknownCall.insert(
+                {
+                    UnknownCall.at: at,
+                    UnknownCall.number: "" if withheld else reported,
+                    UnknownCall.phone_e164: e164,
+                    UnknownCall.withheld: withheld,
+                }
+            ).execute()
+        )
+
+
+_MISSED_PARTIES_SQL = """
+SELECT 'c' AS src, c.id, c.at, c.party_id, p.number, p.company, p.first_name, p.last_name,
+       p.city, cp.first_name AS cp_first, cp.last_name AS cp_last, c.phone_e164,
+       '' AS reported, {false} AS withheld
 FROM contact_log c
 JOIN party p ON p.id = c.party_id
 LEFT JOIN contact_person cp ON cp.id = c.contact_person_id
+WHERE c.kind = 'missed'{where}
+ORDER BY c.at DESC, c.id DESC LIMIT {limit}
 """
+
+_MISSED_UNKNOWN_SQL = """
+SELECT 'u' AS src, u.id, u.at, NULL AS party_id, '' AS number, '' AS company,
+       '' AS first_name, '' AS last_name, '' AS city, '' AS cp_first, '' AS cp_last,
+       u.phone_e164, u.number AS reported, u.withheld
+FROM unknown_call u
+WHERE 1 = 1{where}
+ORDER BY u.at DESC, u.id DESC LIMIT {limit}
+"""
+"""Missed calls of parties (contact log) and of unknown or withheld numbers, as one list."""
 
 
 def _called_back(rows: Sequence[Sequence[Any]]) -> dict[int, list[datetime]]:
     """Times of calls (either way) per party, for the parties of ``rows``."""
-    parties = sorted({int(row[2]) for row in rows})
+    parties = sorted({int(row[3]) for row in rows if row[3] is not None})
     if not parties:
         return {}
     database = _database()
     param = database.param
-    oldest = min(_moment(row[1]) or datetime.min for row in rows)
+    oldest = min(_moment(row[2]) or datetime.min for row in rows)
     marks = ", ".join([param] * len(parties))
     found: dict[int, list[datetime]] = {}
     for party, at in database.execute_sql(
@@ -465,11 +517,14 @@ def _called_back(rows: Sequence[Sequence[Any]]) -> dict[int, list[datetime]]:
 def missed_calls(
     *,
     since: datetime | None = None,
-    after: ContactKey | None = None,
+    after: MissedKey | None = None,
     limit: int = 50,
     settings: Settings | phones.NumberPlan | str | None = None,
 ) -> list[MissedCall]:
-    """A page of missed calls, newest first (keyset on the ``(kind, at)`` index).
+    """A page of missed calls, newest first: parties' and unknown or withheld numbers'.
+
+    Keyset paging on ``(at, source, id)``; each half reads its own index (``contact_log
+    (kind, at)`` and ``unknown_call (at)``) for at most ``limit`` rows.
 
     Args:
         since: Only calls from this moment on.
@@ -479,34 +534,68 @@ def missed_calls(
     """
     database = _database()
     param = database.param
-    where = "c.kind = 'missed'"
-    params: list[object] = []
-    if since is not None:
-        where += f" AND c.at >= {param}"
-        params.append(since)
-    if after is not None:
-        where += f" AND c.at <= {param} AND (c.at < {param} OR c.id < {param})"
-        params += [after[0], after[0], after[1]]
+    halves: dict[str, tuple[str, list[object]]] = {}
+    for source, alias in (("c", "c"), ("u", "u")):
+        where = ""
+        params: list[object] = []
+        if since is not None:
+            where += f" AND {alias}.at >= {param}"
+            params.append(since)
+        if after is not None:
+            at, after_source, after_id = after
+            # Rows before the key in (at DESC, source DESC, id DESC) order.
+            if source < after_source:
+                where += f" AND {alias}.at <= {param}"
+                params.append(at)
+            elif source == after_source:
+                where += (
+                    f" AND ({alias}.at < {param} OR ({alias}.at = {param} "
+                    f"AND {alias}.id < {param}))"
+                )
+                params += [at, at, after_id]
+            else:
+                where += f" AND {alias}.at < {param}"
+                params.append(at)
+        halves[source] = (where, params)
+    false = "FALSE" if param == "%s" else "0"
+    parties = _MISSED_PARTIES_SQL.format(false=false, where=halves["c"][0], limit=int(limit))
+    unknown = _MISSED_UNKNOWN_SQL.format(where=halves["u"][0], limit=int(limit))
+    # Each half reads at most ``limit`` rows along its own index; the union is merged here.
     rows = database.execute_sql(
-        f"{_MISSED_SQL} WHERE {where} ORDER BY c.at DESC, c.id DESC LIMIT {int(limit)}", params
+        f"SELECT * FROM (SELECT * FROM ({parties}) parties UNION ALL "
+        f"SELECT * FROM ({unknown}) unknown) missed "
+        f"ORDER BY at DESC, src DESC, id DESC LIMIT {int(limit)}",
+        [*halves["c"][1], *halves["u"][1]],
     ).fetchall()
     calls = _called_back(rows)
     region = phones.plan_of(settings).region
     result = []
     for row in rows:
-        at = _moment(row[1]) or datetime.min
-        later = [moment for moment in calls.get(int(row[2]), []) if moment >= at]
+        at = _moment(row[2]) or datetime.min
+        party_id = None if row[3] is None else int(row[3])
+        later = [moment for moment in calls.get(party_id or 0, []) if moment >= at]
+        e164 = str(row[11] or "")
+        withheld = bool(row[13])
+        if withheld:
+            shown = _("withheld")
+        elif e164:
+            shown = phones.display(e164, region)
+        else:
+            shown = str(row[12] or "")
         result.append(
             MissedCall(
-                id=int(row[0]),
+                id=int(row[1]),
+                source=str(row[0]),
                 at=at,
-                party_id=int(row[2]),
-                party_number=str(row[3]),
-                name=str(row[4] or " ".join(str(part) for part in (row[5], row[6]) if part)),
-                city=str(row[7] or ""),
-                contact_person=" ".join(str(part) for part in (row[8], row[9]) if part),
-                phone_e164=str(row[10] or ""),
-                display=phones.display(str(row[10] or ""), region),
+                party_id=party_id,
+                party_number=str(row[4] or ""),
+                name=str(row[5] or " ".join(str(part) for part in (row[6], row[7]) if part)),
+                city=str(row[8] or ""),
+                contact_person=" ".join(str(part) for part in (row[9], row[10]) if part),
+                phone_e164=e164,
+                reported=str(row[12] or ""),
+                withheld=withheld,
+                display=shown,
                 called_back_at=later[0] if later else None,
             )
         )
