@@ -223,6 +223,11 @@ class CrmApp(App[None]):
             return screen.context_party()
         return None
 
+    def context_phone(self) -> str:
+        """A number of no customer in context (an unknown caller on the missed-call list)."""
+        screen = self.screen
+        return screen.context_phone() if isinstance(screen, CrmScreen) else ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out F11, F12 and log contact without a customer; none under a dialog."""
         if action in CONTEXT_ACTIONS:
@@ -230,10 +235,14 @@ class CrmApp(App[None]):
                 action == "follow_up" and isinstance(self.screen, IncomingCallModal)
             ):
                 return False
-            return True if self.context_party() is not None else None
+            if self.context_party() is not None:
+                return True
+            if action == "call" and self.context_phone():
+                return True
+            return None
         if action == "log_call":
             return not isinstance(self.screen, ModalScreen)
-        if action in ("follow_up_list", "call_suggestions"):
+        if action in ("follow_up_list", "call_suggestions", "missed_calls"):
             return not isinstance(self.screen, ModalScreen)
         return True
 
@@ -242,6 +251,8 @@ class CrmApp(App[None]):
         party = self.context_party()
         if party is not None:
             self.calls.call(*party)
+        elif phone := self.context_phone():
+            self.calls.call_number(phone)
 
     def action_log_call(self) -> None:
         """Alt+L: log topic, agreements and duration of the last call placed."""
@@ -305,6 +316,13 @@ class CrmApp(App[None]):
         if not isinstance(self.screen, FollowUpListScreen):
             self.push_screen(FollowUpListScreen())
 
+    def action_missed_calls(self) -> None:
+        """Alt+V: the missed calls."""
+        from tui_crm.screens.missed_calls import MissedCallsScreen
+
+        if not isinstance(self.screen, MissedCallsScreen):
+            self.push_screen(MissedCallsScreen())
+
     def action_call_suggestions(self) -> None:
         """The call suggestions (Anrufvorschläge)."""
         from tui_crm.screens.suggestions import SuggestionsScreen
@@ -348,6 +366,7 @@ class CrmApp(App[None]):
             "app.refresh": self.action_refresh,
             "app.follow_up_list": self.action_follow_up_list,
             "app.call_suggestions": self.action_call_suggestions,
+            "app.missed_calls": self.action_missed_calls,
             "app.theme": self.action_cycle_theme,
             "app.log_call": self.action_log_call,
             "app.quit": self.action_quit_app,
@@ -355,6 +374,8 @@ class CrmApp(App[None]):
         if isinstance(screen, CrmScreen) and screen.context_party() is not None:
             actions["app.follow_up"] = self.action_follow_up
             actions["app.log_contact"] = self.action_log_contact
+            actions["app.call"] = self.action_call
+        elif isinstance(screen, CrmScreen) and screen.context_phone():
             actions["app.call"] = self.action_call
         for binding_id, callback in actions.items():
             binding = keys.BY_ID[binding_id]

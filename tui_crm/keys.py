@@ -421,6 +421,17 @@ LOG_CALL = Binding(
 )
 """Log topic, agreements and duration of the last call placed (when no hang-up is reported)."""
 
+MISSED_CALLS = Binding(
+    "alt+v",
+    "app.missed_calls",
+    _("Missed calls"),
+    key_display="Alt+V",
+    id="app.missed_calls",
+    priority=True,
+    show=False,
+)
+"""Show the calls that rang unanswered, customers' and unknown numbers' (Verpasste Anrufe)."""
+
 
 APP_BINDINGS: tuple[Binding, ...] = (
     HELP,
@@ -435,6 +446,7 @@ APP_BINDINGS: tuple[Binding, ...] = (
     CALL_SUGGESTIONS,
     CALL,
     LOG_CALL,
+    MISSED_CALLS,
 )
 """Bindings of the App itself."""
 
@@ -452,6 +464,7 @@ ALL: tuple[Binding, ...] = (
     *CHOICE_BINDINGS,
     CALL,
     LOG_CALL,
+    MISSED_CALLS,
 )
 """Every binding, in the order of the help screen: for the config check and the tests."""
 

@@ -452,13 +452,57 @@ async def test_a_call_that_rings_and_ends_unanswered_is_recorded_missed(
             )
             box.connect(now, 5, "10", "030987654")
             box.disconnect(now, 5, 30)
-            await wait_for(pilot, lambda: "Call ended" in text(app, "#caller-call-state"))
+            # Taken while its pop-up was open: logged as phone in, the log offered.
+            await wait_for(pilot, lambda: shown(app, AfterCallModal))
+            await pilot.press("escape")
             await settle(app, pilot)
         finally:
             calls.stop()
     (missed,) = calls_of("10001", "missed")
     assert missed.phone_e164 == "+49221123456"
     assert calls_of("10002", "missed") == []
+    (answered,) = calls_of("10002", "phone_in")
+    assert (answered.duration_seconds, answered.topic) == (30, "")
+
+
+async def test_an_answered_incoming_call_offers_the_log_after_hang_up(
+    people: Path, box: FakeCallMonitor
+) -> None:
+    app = monitor_app(people, box, extension="10")
+    async with app.run_test(size=SIZE) as pilot:
+        calls = await listening(app, pilot, box)
+        try:
+            now = datetime.now().replace(microsecond=0)
+            box.ring(now, 21, "0221123456")
+            await wait_for(
+                pilot,
+                lambda: shown(app, IncomingCallModal) and isinstance(app.screen.lookup, CallerCard),
+            )
+            await pilot.press("enter")  # the clerk opens the caller while talking
+            await wait_for(pilot, lambda: shown(app, InquiryScreen))
+            box.connect(now, 21, "10", "0221123456")
+            box.disconnect(now, 21, 125)
+            await wait_for(pilot, lambda: shown(app, AfterCallModal))
+            assert app.screen.query_one("#field-duration Input", Input).value == "2:05"
+            assert "called in" in text(app, "#after-call-number")
+            assert "10001" in text(app, "#after-call-title")
+            await pilot.press(*"Angebot", "tab", *"schickt Preise", "enter")
+            await wait_for(pilot, lambda: not isinstance(app.screen, AfterCallModal))
+            await settle(app, pilot)
+            # Answered at another extension: somebody else's call, nothing offered here.
+            box.ring(now, 22, "0221123456")
+            await wait_for(
+                pilot, lambda: shown(app, IncomingCallModal) and app.screen.call_id == "22"
+            )
+            box.connect(now, 22, "11", "0221123456")
+            box.disconnect(now, 22, 40)
+            await pilot.pause(0.3)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, AfterCallModal)
+        finally:
+            calls.stop()
+    (row,) = calls_of("10001", "phone_in")
+    assert (row.topic, row.agreements, row.duration_seconds) == ("Angebot", "schickt Preise", 125)
 
 
 async def test_an_unknown_number_offers_search_and_a_new_prospect(

@@ -537,3 +537,31 @@ def test_dates_come_back_as_dates(crm: dict[str, Party]) -> None:
     assert isinstance(card.next_follow_up, date)
     assert phones.display(card.number, "DE") == card.display
     assert sqlite3.sqlite_version
+
+
+def test_an_answered_call_is_recorded_once_across_sessions(crm: dict[str, Party]) -> None:
+    ensure_clerk("anna")
+    rang = datetime(2025, 11, 28, 14, 0, 0)
+    first = journal.record_answered(
+        crm["b"].id, "+49221654321", "anna", at=rang, duration_seconds=95
+    )
+    again = journal.record_answered(
+        crm["b"].id, "+49221654321", "anna", at=rang + timedelta(seconds=3), duration_seconds=95
+    )
+    assert again.id == first.id
+    assert (first.kind, first.duration_seconds, first.phone_e164) == (
+        "phone_in",
+        95,
+        "+49221654321",
+    )
+    done = journal.finish_call(first.id, "Reklamation", "tauscht", "anna", duration_seconds=95)
+    assert (done.topic, done.agreements, done.duration_seconds) == ("Reklamation", "tauscht", 95)
+
+
+def test_a_stored_extension_is_shown_as_typed() -> None:
+    assert phones.shown("+49221123450", "0221 12345-0", "DE") == "0221 12345-0"
+    assert phones.shown("+492211234512", "0221 / 12345 Durchwahl 12", "DE") == "0221 12345-12"
+    # Without an extension typed, or typed for another number: the plain display.
+    assert phones.shown("+49221123450", "", "DE") == "0221 123450"
+    assert phones.shown("+49221123450", "0221 12345-9", "DE") == "0221 123450"
+    assert phones.shown("+41441234567", "", "DE") == "+41 44 123 45 67"

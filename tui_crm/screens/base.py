@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -12,6 +12,9 @@ from tui_crm import keys
 from tui_crm.config import Settings
 from tui_crm.errors import CrmError
 from tui_crm.i18n import _
+
+if TYPE_CHECKING:
+    from tui_crm.screens.calls import CallController
 
 HEADER_ICON = "≡"
 """The header's icon: a glyph that the Windows console fonts and the Linux console have."""
@@ -24,6 +27,8 @@ class AppContext(Protocol):
     """The effective settings."""
     clerk_id: int
     """Database id of the clerk working in this session."""
+    calls: CallController
+    """F12 and caller ID."""
 
     @property
     def today(self) -> date:
@@ -59,6 +64,11 @@ class CrmScreen(Screen[None]):
         override this; it must answer without the database.
         """
         return None
+
+    def context_phone(self) -> str:
+        """A phone number in context that belongs to no customer (an unknown caller's), for
+        F12; screens that show such numbers override this."""
+        return ""
 
     def context_may_have_changed(self) -> None:
         """Grey F11 out or in when a customer came into context or went out of it.

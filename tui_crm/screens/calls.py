@@ -40,7 +40,13 @@ from tui_crm.services.telephony.callerid import (
     UnknownCaller,
     WithheldCaller,
 )
-from tui_crm.services.telephony.dialers import Dialer, DialOutcome, DialTarget, make_dialer
+from tui_crm.services.telephony.dialers import (
+    Dialer,
+    DialOutcome,
+    DialTarget,
+    make_dialer,
+    target_for,
+)
 from tui_crm.services.telephony.events import (
     CallUpdate,
     ListenerState,
@@ -110,9 +116,29 @@ class DialledCall:
     contact_id: int | None
     """The ``phone_out`` contact recorded (None: the number belongs to no party)."""
     started_at: datetime
-    """When it was dialled."""
-    outcome: DialOutcome
-    """What the backend did."""
+    """When it was dialled (for an incoming call: when it rang)."""
+    outcome: DialOutcome | None
+    """What the backend did (None for an incoming call)."""
+    incoming: bool = False
+    """An answered incoming call (logged after hang-up like a placed one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Whose incoming call was answered here (for the log after hang-up)."""
+
+    party_id: int
+    """The customer."""
+    party_number: str
+    """Their number."""
+    name: str
+    """Their name."""
+    e164: str
+    """The caller's number."""
+    contact_person_id: int | None
+    """The contact person whose number it is."""
+    contact_person: str
+    """Their name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,10 +289,11 @@ class NumberModal(ModalScreen[None]):
 
 
 class AfterCallModal(ModalScreen[ContactRow | None]):
-    """Log a call placed with F12 in one step: topic, agreements, the duration filled in
-    (as the PBX reported it, else counted from dialling to now), optionally a follow-up.
+    """Log a call placed with F12, or an answered incoming one, in one step: topic,
+    agreements, the duration filled in (as the PBX reported it, else counted from dialling
+    to now), optionally a follow-up.
 
-    The call is already in the contact log (phone out, clerk, time); Esc leaves it so.
+    The call is already in the contact log (phone out or in, clerk, time); Esc leaves it so.
 
     Args:
         call: The call placed.
@@ -310,10 +337,11 @@ class AfterCallModal(ModalScreen[ContactRow | None]):
                 id="after-call-title",
                 markup=False,
             )
+            when = formatting.moment(self.call.started_at)
             yield Label(
-                _("{number}, dialled {when}").format(
-                    number=target.display, when=formatting.moment(self.call.started_at)
-                ),
+                _("{number}, called in {when}").format(number=target.display, when=when)
+                if self.call.incoming
+                else _("{number}, dialled {when}").format(number=target.display, when=when),
                 id="after-call-number",
                 markup=False,
             )
@@ -784,6 +812,14 @@ class CallController:
         """The contact id of the call whose log was last offered (offered once on hang-up)."""
         self.incoming: dict[str, IncomingCallModal] = {}
         """Caller pop-ups shown, by the PBX's call id."""
+        self.chosen: dict[str, tuple[int, str]] = {}
+        """The customer (id, number) the clerk opened from a call's pop-up, by call id."""
+        self.taken: dict[str, IncomingCallModal] = {}
+        """Incoming calls answered at this workstation, by call id, until they end."""
+        self.extension = ""
+        """This workstation's extension, to know which answered calls are taken here (read
+        when the listener starts; empty: a call is this clerk's while its pop-up is open
+        or its customer was opened from it)."""
         self._lock = threading.Lock()
         self._stopped = True
 
@@ -815,6 +851,15 @@ class CallController:
             exclusive=True,
             exit_on_error=False,
         )
+
+    def call_number(self, e164: str) -> None:
+        """F12 on a number of no customer (an unknown caller): dial it as it is."""
+        try:
+            target = target_for(e164, self.settings)
+        except ValidationError as error:
+            self.app.notify(error.msg, title=error.title, severity="error", markup=False)
+            return
+        self.dial(target)
 
     def _load_choices(self, party_id: int | None, number: str) -> None:
         try:
@@ -885,10 +930,11 @@ class CallController:
 
     def _placed(self, call: DialledCall) -> None:
         self.last_call = call
-        if not call.outcome.placed:
-            self.app.push_screen(NumberModal(call.target, call.outcome))
-        else:
-            self.app.notify(call.outcome.message, title=_("Call"), markup=False)
+        outcome = call.outcome
+        if outcome is not None and not outcome.placed:
+            self.app.push_screen(NumberModal(call.target, outcome))
+        elif outcome is not None:
+            self.app.notify(outcome.message, title=_("Call"), markup=False)
 
     def failed(self, error: BaseException) -> None:
         """Tell the clerk what failed (a telephony error says what to check)."""
@@ -943,7 +989,7 @@ class CallController:
             return False
         if self.logged_offered == call.contact_id:
             return False
-        if call.outcome.call_id and call.outcome.call_id == update.call_id:
+        if call.outcome is not None and call.outcome.call_id == update.call_id != "":
             return True
         return phones.same_number(update.remote, call.target.e164, self.settings)
 
@@ -965,12 +1011,14 @@ class CallController:
 
     def _start_listener(self) -> None:
         extension = ""
-        if self.settings.telephony.monitor == "asterisk":
-            try:
-                with db.connection_context():
-                    extension = journal.clerk_extension(self.context.clerk_id, self.settings)
-            except Exception as error:  # every call is reported then, not just the clerk's
-                log.warning("clerk extension: %r", error)
+        try:
+            with db.connection_context():
+                extension = journal.clerk_extension(self.context.clerk_id, self.settings)
+        except Exception as error:  # every call is reported then, not just the clerk's
+            log.warning("clerk extension: %r", error)
+        self.extension = extension
+        if self.settings.telephony.monitor != "asterisk":
+            extension = ""  # the FRITZ!Box reports every call; CONNECT names the extension
         listener = make_listener(self.settings, self.on_event, extension=extension)
         if listener is None:
             return
@@ -1013,11 +1061,13 @@ class CallController:
                 self.ring(event)
             elif event.kind == "answered":
                 self._mark(event, _("Answered"))
+                self.answered(event)
             elif event.kind == "missed":
                 self._mark(event, _("Missed call"))
                 self.record_missed(event)
             elif event.kind == "ended":
                 self._mark(event, _("Call ended"))
+                self.incoming_ended(event)
         elif event.kind == "ended" and self.is_last_call(event) and self.last_call is not None:
             self.offer_log(self.last_call, event.duration_seconds or 0, event.ended_at)
 
@@ -1074,6 +1124,91 @@ class CallController:
         if modal is not None and modal.is_attached:
             modal.call_state(text)
 
+    def answered(self, update: CallUpdate) -> None:
+        """Note an incoming call answered here: at this extension, or (no extension known)
+        while its pop-up is open or after its customer was opened from it."""
+        modal = self.incoming.get(update.call_id)
+        if modal is None:
+            return
+        if self.extension and update.local:
+            mine = update.local == self.extension
+        else:
+            mine = modal.is_attached or update.call_id in self.chosen
+        if mine:
+            self.taken[update.call_id] = modal
+
+    def caller_of(self, call_id: str, modal: IncomingCallModal) -> Caller | None:
+        """The customer of an incoming call: the one opened from its pop-up, else the one
+        the number belongs to (None: unknown, withheld, or several and none chosen)."""
+        found = modal.lookup
+        chosen = self.chosen.get(call_id)
+        if isinstance(found, CallerCard) and (chosen is None or chosen[0] == found.party_id):
+            return Caller(
+                found.party_id,
+                found.party_number,
+                found.name,
+                found.number,
+                found.contact_person_id,
+                found.contact_person,
+            )
+        if isinstance(found, Candidates) and chosen is not None:
+            for match in found.matches:
+                if match.party_id == chosen[0]:
+                    return Caller(
+                        match.party_id,
+                        match.party_number,
+                        match.name,
+                        found.number,
+                        match.contact_person_id,
+                        match.contact_person,
+                    )
+        return None
+
+    def incoming_ended(self, update: CallUpdate) -> None:
+        """An incoming call taken here hung up: record it (phone in, with its duration)
+        and offer the one-step log, as after a placed call."""
+        modal = self.taken.pop(update.call_id, None)
+        self.incoming.pop(update.call_id, None)
+        if modal is None:
+            self.chosen.pop(update.call_id, None)
+            return
+        card = self.caller_of(update.call_id, modal)
+        self.chosen.pop(update.call_id, None)
+        if card is None:
+            return
+        self.app.run_worker(
+            partial(self._record_answered, card, update, modal.rang_at),
+            name="answered call",
+            group="call-answered",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _record_answered(self, card: Caller, update: CallUpdate, rang_at: datetime) -> None:
+        try:
+            with db.connection_context():
+                row = journal.record_answered(
+                    card.party_id,
+                    card.e164,
+                    self.context.clerk_id,
+                    at=rang_at,
+                    duration_seconds=update.duration_seconds,
+                    ended_at=update.ended_at,
+                    contact_person=card.contact_person_id,
+                )
+        except Exception as error:
+            self.app.call_from_thread(self.failed, error)
+            return
+        self.app.call_from_thread(self._offer_incoming_log, card, row, update)
+
+    def _offer_incoming_log(self, card: Caller, row: ContactRow, update: CallUpdate) -> None:
+        person = f" ({card.contact_person})" if card.contact_person else ""
+        target = target_for(
+            card.e164, self.settings, party_id=card.party_id, name=card.name + person
+        )
+        call = DialledCall(target, card.party_number, row.id, row.at, None, incoming=True)
+        self.offer_log(call, update.duration_seconds, update.ended_at)
+
     def record_missed(self, update: CallUpdate) -> None:
         """Record a call that rang unanswered (thread worker; idempotent across sessions)."""
         self.app.run_worker(
@@ -1091,19 +1226,19 @@ class CallController:
         except Exception as error:
             self.app.call_from_thread(self.failed, error)
 
-    async def caller_chosen(self, call_id: str, choice: CallerChoice | None) -> None:
+    def caller_chosen(self, call_id: str, choice: CallerChoice | None) -> None:
         """Do what the clerk chose in the caller pop-up."""
-        self.incoming.pop(call_id, None)
         if choice is None:
             return
-        if choice.action == "open" and choice.number:
+        if choice.action == "open" and choice.number and choice.party_id is not None:
+            self.chosen[call_id] = (choice.party_id, choice.number)
             from tui_crm.screens.inquiry import InquiryScreen
 
             self.app.push_screen(InquiryScreen(choice.number))
         elif choice.action == "search":
             self.search(choice.phone)
         elif choice.action == "new_prospect":
-            await self.new_prospect(choice.phone)
+            self.new_prospect(choice.phone)
 
     def search(self, text: str) -> None:
         """Put ``text`` into the start screen's search (screens above it are closed, but
@@ -1128,16 +1263,11 @@ class CallController:
             screen.query_one("#search", Input).value = text
             screen.focus_search()
 
-    async def new_prospect(self, phone: str) -> None:
+    def new_prospect(self, phone: str) -> None:
         """Open the new-prospect form with the caller's number as its first phone."""
         from tui_crm.screens.new_party import NewPartyScreen
-        from tui_crm.widgets.phone_field import PhoneField
 
-        screen = NewPartyScreen("prospect")
-        await self.app.push_screen(screen)
-        fields = screen.query("#field-phone-0").results(PhoneField)
-        for field in fields:
-            field.input.value = phone
+        self.app.push_screen(NewPartyScreen("prospect", phone=phone))
 
     def show_state(self, state: ListenerState) -> None:
         """Show the listener's state on every CallStatus; a refused login also notifies."""

@@ -16,6 +16,7 @@ from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.services import editing
 from tui_crm.services.editing import Duplicate, PartyValues
 from tui_crm.widgets.form_field import FormField
+from tui_crm.widgets.phone_field import PhoneField
 
 DUPLICATE_DELAY = 0.3
 """Seconds of no typing before the duplicate check runs."""
@@ -27,11 +28,14 @@ class NewPartyScreen(EditPartyScreen):
 
     Args:
         kind: ``customer`` or ``prospect``.
+        phone: A first phone number to fill in (a caller's number).
     """
 
-    def __init__(self, kind: str = "customer") -> None:
+    def __init__(self, kind: str = "customer", *, phone: str = "") -> None:
         super().__init__(None, kind=kind)
         self._timer: Timer | None = None
+        self.phone = phone
+        """The number filled into the first phone field."""
 
     def banner_text(self) -> str:
         """The mode banner."""
@@ -47,6 +51,9 @@ class NewPartyScreen(EditPartyScreen):
         """Title as the kind of record."""
         super().on_mount()
         self.title = _("New prospect") if self.kind == "prospect" else _("New customer")
+        if self.phone:
+            for field in self.query("#field-phone-0").results(PhoneField):
+                field.input.value = self.phone
 
     @on(FormField.Changed)
     def typed(self) -> None:

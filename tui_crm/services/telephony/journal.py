@@ -6,7 +6,9 @@ missed calls.
   contact (clerk, time) at once; :func:`finish_call` adds topic, agreements and the
   duration (from the backend's hang-up report, or counted to now) in one step, optionally
   with a follow-up.
-- Incoming: :func:`log_incoming` records an answered call after hang-up with its duration;
+- Incoming: :func:`log_incoming` records an answered call after hang-up with its duration
+  (:func:`record_answered`: once, however many sessions heard it; the clerk who took it
+  completes it with :func:`finish_call`);
   :func:`record_missed` records a call that rang and ended unanswered as ``missed`` (one row
   per party with the number, once, however many clerk sessions heard it). Missed calls do not
   count as a contact (last contact and call suggestions stay as they were).
@@ -384,6 +386,56 @@ def log_incoming(
         follow_up,
         phone_e164=e164,
     )
+
+
+def record_answered(
+    party_id: int,
+    e164: str,
+    clerk: ClerkRef,
+    *,
+    at: datetime,
+    duration_seconds: int | None = None,
+    ended_at: datetime | None = None,
+    contact_person: int | None = None,
+) -> ContactRow:
+    """Record an answered incoming call at hang-up, once: the ``phone_in`` contact that
+    :func:`finish_call` completes with topic and agreements.
+
+    A ``phone_in`` of the same party and number within :data:`MISSED_SAME_WITHIN` is the
+    same call (a second session that heard it) and is returned as it is.
+
+    Args:
+        party_id: The caller's party.
+        e164: The caller's number.
+        clerk: The clerk who took it.
+        at: When it rang.
+        duration_seconds: Connected time as the call monitor reported it.
+        ended_at: When it ended, if no duration is given.
+        contact_person: The contact person whose number it is.
+
+    Raises:
+        ValidationError: No such clerk; nothing is written.
+        UnknownParty: The party does not exist.
+    """
+    moment = at.replace(microsecond=0)
+    with writing() as database:
+        param = database.param
+        existing = database.execute_sql(
+            f"SELECT id FROM contact_log WHERE party_id = {param} AND kind = 'phone_in' "
+            f"AND at >= {param} AND at <= {param} AND phone_e164 = {param} LIMIT 1",
+            (party_id, moment - MISSED_SAME_WITHIN, moment + MISSED_SAME_WITHIN, e164),
+        ).fetchone()
+        if existing is not None:
+            return contacts.contact(int(existing[0]))
+        return log_incoming(
+            party_id,
+            e164,
+            clerk,
+            at=moment,
+            duration_seconds=duration_seconds,
+            ended_at=ended_at,
+            contact_person=contact_person,
+        )
 
 
 def record_missed(
