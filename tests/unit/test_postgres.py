@@ -64,3 +64,39 @@ def test_sum_of_100000_dimes_is_exact(pg_url: str) -> None:
         )
         total = cursor.fetchone()[0]
     assert OpenItem.amount.to_decimal(total) == Decimal("10000.00")
+
+
+def test_missed_and_answered_calls_on_postgres(pg_url: str) -> None:
+    from datetime import datetime
+
+    from tests.conftest import PEOPLE, add_party
+    from tui_crm.services.customers import ensure_clerk
+    from tui_crm.services.telephony import journal
+
+    database = open_database(pg_url)
+    migrations.migrate(database)
+    for row in PEOPLE:
+        add_party(*row)
+    ensure_clerk("anna")
+    rang = datetime(2026, 11, 26, 9, 0)
+    journal.record_missed("0221 123456", rang, "DE")
+    journal.record_missed("089 123456", rang.replace(hour=10), "DE")
+    journal.record_missed("", rang.replace(hour=11), "DE")
+    müller = Party.get(Party.number == "10001")
+    answered = journal.record_answered(
+        müller.id, "+49221123456", "anna", at=rang.replace(minute=20), duration_seconds=30
+    )
+    assert (
+        journal.record_answered(
+            müller.id, "+49221123456", "anna", at=rang.replace(minute=20, second=5)
+        )
+        == answered
+    )
+    rows = journal.missed_calls(limit=10)
+    assert [(row.source, row.withheld, row.party_number) for row in rows] == [
+        ("u", True, ""),
+        ("u", False, ""),
+        ("c", False, "10001"),
+    ]
+    assert rows[2].called_back_at == rang.replace(minute=20)
+    assert journal.missed_calls(after=rows[0].key, limit=10) == rows[1:]

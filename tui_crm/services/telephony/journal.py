@@ -21,7 +21,6 @@ Network I/O (the dial) happens outside any transaction; run these in a thread wo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -526,7 +525,9 @@ def _record_unknown(number: str, e164: str, withheld: bool, at: datetime) -> int
 _MISSED_PARTIES_SQL = """
 SELECT 'c' AS src, c.id, c.at, c.party_id, p.number, p.company, p.first_name, p.last_name,
        p.city, cp.first_name AS cp_first, cp.last_name AS cp_last, c.phone_e164,
-       '' AS reported, {false} AS withheld
+       '' AS reported, {false} AS withheld,
+       (SELECT b.at FROM contact_log b WHERE b.party_id = c.party_id AND b.at >= c.at
+        AND b.kind IN ('phone_in', 'phone_out') ORDER BY b.at LIMIT 1) AS called_back
 FROM contact_log c
 JOIN party p ON p.id = c.party_id
 LEFT JOIN contact_person cp ON cp.id = c.contact_person_id
@@ -535,35 +536,15 @@ ORDER BY c.at DESC, c.id DESC LIMIT {limit}
 """
 
 _MISSED_UNKNOWN_SQL = """
-SELECT 'u' AS src, u.id, u.at, NULL AS party_id, '' AS number, '' AS company,
+SELECT 'u' AS src, u.id, u.at, CAST(NULL AS INTEGER) AS party_id, '' AS number, '' AS company,
        '' AS first_name, '' AS last_name, '' AS city, '' AS cp_first, '' AS cp_last,
-       u.phone_e164, u.number AS reported, u.withheld
+       u.phone_e164, u.number AS reported, u.withheld,
+       CAST(NULL AS TIMESTAMP) AS called_back
 FROM unknown_call u
 WHERE 1 = 1{where}
 ORDER BY u.at DESC, u.id DESC LIMIT {limit}
 """
 """Missed calls of parties (contact log) and of unknown or withheld numbers, as one list."""
-
-
-def _called_back(rows: Sequence[Sequence[Any]]) -> dict[int, list[datetime]]:
-    """Times of calls (either way) per party, for the parties of ``rows``."""
-    parties = sorted({int(row[3]) for row in rows if row[3] is not None})
-    if not parties:
-        return {}
-    database = _database()
-    param = database.param
-    oldest = min(_moment(row[2]) or datetime.min for row in rows)
-    marks = ", ".join([param] * len(parties))
-    found: dict[int, list[datetime]] = {}
-    for party, at in database.execute_sql(
-        f"SELECT party_id, at FROM contact_log WHERE party_id IN ({marks}) "
-        f"AND at > {param} AND kind IN ('phone_in', 'phone_out') ORDER BY at",
-        (*parties, oldest),
-    ).fetchall():
-        moment = _moment(at)
-        if moment is not None:
-            found.setdefault(int(party), []).append(moment)
-    return found
 
 
 def missed_calls(
@@ -619,13 +600,11 @@ def missed_calls(
         f"ORDER BY at DESC, src DESC, id DESC LIMIT {int(limit)}",
         [*halves["c"][1], *halves["u"][1]],
     ).fetchall()
-    calls = _called_back(rows)
     region = phones.plan_of(settings).region
     result = []
     for row in rows:
         at = _moment(row[2]) or datetime.min
         party_id = None if row[3] is None else int(row[3])
-        later = [moment for moment in calls.get(party_id or 0, []) if moment >= at]
         e164 = str(row[11] or "")
         withheld = bool(row[13])
         if withheld:
@@ -648,7 +627,7 @@ def missed_calls(
                 reported=str(row[12] or ""),
                 withheld=withheld,
                 display=shown,
-                called_back_at=later[0] if later else None,
+                called_back_at=_moment(row[14]),
             )
         )
     return result
