@@ -112,7 +112,7 @@ def _closing(document: Any) -> None:
     document.add_paragraph("{{ company.name }}")
 
 
-def _items_table(document: Any, Mm: Any, *, dunning: bool) -> None:  # noqa: N803
+def _items_table(document: Any, Mm: Any, *, dunning: bool) -> None:
     """The open items with a loop row (docxtpl's ``{%tr %}``) and the totals."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -226,8 +226,7 @@ DEFAULTS: tuple[DefaultTemplate, ...] = (
         _dunning(
             "2. Mahnung",
             "trotz unserer Mahnung sind die folgenden Rechnungen weiterhin offen:",
-            "Wir bitten Sie dringend, den Gesamtbetrag bis zum {{ dunning.pay_by }} zu "
-            "überweisen.",
+            "Wir bitten Sie dringend, den Gesamtbetrag bis zum {{ dunning.pay_by }} zu überweisen.",
         ),
     ),
     DefaultTemplate(

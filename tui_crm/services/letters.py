@@ -45,6 +45,7 @@ from tui_crm.db.models import (
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import contacts, followups, phones
+from tui_crm.services.editing import dicts, tuples
 from tui_crm.services.followups import UnknownParty
 from tui_crm.services.templates import CompiledTemplate, clean
 from tui_crm.services.transactions import writing
@@ -139,9 +140,7 @@ def country_name(code: str, home: str) -> str:
     return str(name).upper()
 
 
-def address_lines(
-    party: dict[str, Any], person: dict[str, Any] | None, region: str
-) -> list[str]:
+def address_lines(party: dict[str, Any], person: dict[str, Any] | None, region: str) -> list[str]:
     """The DIN 5008 address block (Anschriftzone): at most six lines."""
     lines: list[str] = []
     own = _address_person(
@@ -176,7 +175,7 @@ def address_lines(
     if foreign:
         lines.append(foreign)
     lines = [line for line in lines if line]
-    return lines[:5] + [lines[-1]] if len(lines) > 6 else lines
+    return [*lines[:5], lines[-1]] if len(lines) > 6 else lines
 
 
 def _person_context(person: dict[str, Any] | None, region: str) -> dict[str, str]:
@@ -289,13 +288,12 @@ class LetterOptions:
 
 def clerk_context(login: str, company: CompanySettings) -> dict[str, str]:
     """The ``clerk`` fields of the clerk writing."""
-    found = (
-        Clerk.select(Clerk.login, Clerk.name, Clerk.email, Clerk.extension)
-        .where(Clerk.login == login)
-        .tuples()
-        .first()
+    found = tuples(
+        Clerk.select(Clerk.login, Clerk.name, Clerk.email, Clerk.extension).where(
+            Clerk.login == login
+        )
     )
-    login, name, email, extension = found or (login, "", "", "")
+    login, name, email, extension = found[0] if found else (login, "", "", "")
     phone = company.phone
     if phone and extension:
         phone = f"{phone}-{extension}"
@@ -348,27 +346,24 @@ def _party_rows(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         .switch(Party)
         .join(Clerk, JOIN.LEFT_OUTER, on=(Clerk.id == Party.clerk))
         .where(Party.id.in_(list(ids)))
-        .dicts()
     )
-    return {int(row["id"]): row for row in query}
+    return {int(row["id"]): row for row in dicts(query)}
 
 
 def _reach(ids: Sequence[int]) -> tuple[dict[int, str], dict[int, dict[str, str]]]:
     """Main email and first phone per kind of each party (own numbers, not contact persons')."""
     emails: dict[int, str] = {}
-    for party, address in (
+    for party, address in tuples(
         Email.select(Email.party, Email.address)
         .where(Email.party.in_(list(ids)) & Email.contact_person.is_null())
         .order_by(Email.party, Email.is_main.desc(), Email.id)
-        .tuples()
     ):
         emails.setdefault(int(party), str(address))
     numbers: dict[int, dict[str, str]] = {}
-    for party, kind, e164 in (
+    for party, kind, e164 in tuples(
         Phone.select(Phone.party, Phone.kind, Phone.e164)
         .where(Phone.party.in_(list(ids)) & Phone.contact_person.is_null())
         .order_by(Phone.party, Phone.is_main.desc(), Phone.id)
-        .tuples()
     ):
         found = numbers.setdefault(int(party), {})
         found.setdefault("main", str(e164))
@@ -378,13 +373,12 @@ def _reach(ids: Sequence[int]) -> tuple[dict[int, str], dict[int, dict[str, str]
 
 def _banks(ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
     found: dict[int, tuple[str, str, str]] = {}
-    for party, iban, bic, mandate in (
+    for party, iban, bic, mandate in tuples(
         BankAccount.select(
             BankAccount.party, BankAccount.iban, BankAccount.bic, BankAccount.mandate_reference
         )
         .where(BankAccount.party.in_(list(ids)))
         .order_by(BankAccount.party, BankAccount.is_main.desc(), BankAccount.id)
-        .tuples()
     ):
         found.setdefault(int(party), (str(iban), str(bic), str(mandate)))
     return found
@@ -412,7 +406,7 @@ def _open_items(
     if only is not None:
         query = query.where(OpenItem.id.in_(list(only)))
     found: dict[int, list[dict[str, Any]]] = {}
-    for row in query.tuples():
+    for row in tuples(query):
         party, amount, paid, due, level, number, kind, day, reference = row
         found.setdefault(int(party), []).append(
             {
@@ -447,13 +441,12 @@ def _item_context(item: dict[str, Any]) -> dict[str, str]:
 
 
 def _contact_person(contact_id: int, party_id: int) -> dict[str, Any]:
-    found = (
-        ContactPerson.select()
-        .where((ContactPerson.id == contact_id) & (ContactPerson.party == party_id))
-        .dicts()
-        .first()
+    rows = dicts(
+        ContactPerson.select().where(
+            (ContactPerson.id == contact_id) & (ContactPerson.party == party_id)
+        )
     )
-    if found is None:
+    if not rows:
         raise ValidationError(
             _("The contact person does not belong to this customer."), title=_("Letter")
         )
@@ -469,7 +462,7 @@ def _contact_person(contact_id: int, party_id: int) -> dict[str, Any]:
         .order_by(Phone.is_main.desc(), Phone.id)
         .scalar()
     )
-    return {**found, "email": email or "", "phone": phone or ""}
+    return {**rows[0], "email": email or "", "phone": phone or ""}
 
 
 def _document_context(document_id: int | None, party_id: int) -> dict[str, Any]:
@@ -495,25 +488,24 @@ def _document_context(document_id: int | None, party_id: int) -> dict[str, Any]:
     from peewee import JOIN
 
     lines = []
-    for line in (
+    for line in dicts(
         DocumentLine.select(DocumentLine, Article.number.alias("article_number"))
         .join(Article, JOIN.LEFT_OUTER, on=(Article.id == DocumentLine.article))
         .where(DocumentLine.document == document_id)
         .order_by(DocumentLine.position)
-        .objects()
     ):
-        article = line.article_number or ""
+        article = line["article_number"] or ""
         lines.append(
             {
-                "position": str(line.position),
+                "position": str(line["position"]),
                 "article": _text(article),
-                "text": _text(line.text),
-                "quantity": formatting.number(line.quantity.normalize()),
-                "unit": _text(line.unit),
-                "unit_price": _money(line.unit_price),
-                "discount": formatting.number(line.discount_percent),
-                "vat_rate": formatting.number(line.vat_rate),
-                "net": _money(line.net),
+                "text": _text(line["text"]),
+                "quantity": formatting.number(line["quantity"].normalize()),
+                "unit": _text(line["unit"]),
+                "unit_price": _money(line["unit_price"]),
+                "discount": formatting.number(line["discount_percent"]),
+                "vat_rate": formatting.number(line["vat_rate"]),
+                "net": _money(line["net"]),
             }
         )
     return {
@@ -547,15 +539,17 @@ class ContextBuilder:
         """The ``clerk`` fields."""
         self.dates = {"today": _day(today), "today_long": _long_day(today)}
 
-    def build(self, ids: Sequence[int], options: LetterOptions | None = None) -> list[Context]:
-        """The field values for each party of ``ids`` that exists, in the order of ``ids``."""
+    def build(
+        self, ids: Sequence[int], options: LetterOptions | None = None
+    ) -> list[tuple[int, Context]]:
+        """``(party id, field values)`` for each party of ``ids`` that exists, in order."""
         options = options or LetterOptions()
         region = self.settings.region
         parties = _party_rows(ids)
         emails, numbers = _reach(ids)
         banks = _banks(ids)
         items = _open_items(ids, options.open_items, self.today)
-        result: list[Context] = []
+        result: list[tuple[int, Context]] = []
         for party_id in ids:
             party = parties.get(party_id)
             if party is None:
@@ -591,9 +585,7 @@ class ContextBuilder:
                 "last_name": _text(party["last_name"]),
                 "company": _text(party["company"]),
                 "company2": _text(party["company2"]),
-                "name": _text(
-                    party["company"] or _joined(party["first_name"], party["last_name"])
-                ),
+                "name": _text(party["company"] or _joined(party["first_name"], party["last_name"])),
                 "person": _joined(
                     party["salutation"], party["title"], party["first_name"], party["last_name"]
                 )
@@ -631,25 +623,28 @@ class ContextBuilder:
             }
             fee, interest = options.fee, options.interest
             result.append(
-                {
-                    "customer": customer,
-                    "contact": _person_context(person, region),
-                    "clerk": self.clerk,
-                    "company": self.company,
-                    **self.dates,
-                    "subject": _text(options.subject),
-                    "open_items": [_item_context(item) for item in mine],
-                    "open_total": _money(open_total),
-                    "overdue_total": _money(overdue),
-                    "dunning": {
-                        "level": str(options.dunning_level) if options.dunning_level else "",
-                        "fee": _money(fee),
-                        "interest": _money(interest),
-                        "total": _money(open_total + fee + interest),
-                        "pay_by": _day(options.pay_by),
+                (
+                    party_id,
+                    {
+                        "customer": customer,
+                        "contact": _person_context(person, region),
+                        "clerk": self.clerk,
+                        "company": self.company,
+                        **self.dates,
+                        "subject": _text(options.subject),
+                        "open_items": [_item_context(item) for item in mine],
+                        "open_total": _money(open_total),
+                        "overdue_total": _money(overdue),
+                        "dunning": {
+                            "level": str(options.dunning_level) if options.dunning_level else "",
+                            "fee": _money(fee),
+                            "interest": _money(interest),
+                            "total": _money(open_total + fee + interest),
+                            "pay_by": _day(options.pay_by),
+                        },
+                        "document": _document_context(options.document, party_id),
                     },
-                    "document": _document_context(options.document, party_id),
-                }
+                )
             )
         return result
 
@@ -828,7 +823,10 @@ def write_letter(
         options = replace(options, subject=default_templates.default_subject(template.name))
     compiled = templates.load(template)
     party_id = _party_by(party)
-    context = ContextBuilder(settings, clerk, day).build([party_id], options)[0]
+    built = ContextBuilder(settings, clerk, day).build([party_id], options)
+    if not built:
+        raise UnknownParty(_("The customer does not exist (any more)."), title=_("Letter"))
+    context = built[0][1]
     data = compiled.render(context)
     folder = out_dir or customer_folder(settings.documents_path, context["customer"]["number"])
     path = write_new(folder, letter_stem(day, template.name), data)
@@ -855,10 +853,10 @@ def render_for(
     today: date | None = None,
 ) -> bytes:
     """The rendered ``.docx`` for one customer, written nowhere (previews, tests)."""
-    context = ContextBuilder(settings, clerk, today or date.today()).build([party_id], options)
-    if not context:
+    built = ContextBuilder(settings, clerk, today or date.today()).build([party_id], options)
+    if not built:
         raise UnknownParty(_("The customer does not exist (any more)."), title=_("Letter"))
-    return compiled.render(context[0])
+    return compiled.render(built[0][1])
 
 
 def write_dunning_letter(
@@ -897,9 +895,9 @@ def write_dunning_letter(
             else default_templates.DUNNING_TEMPLATES[min(level, 3)]
         )
         template = settings.templates_path / name
-    subject = default_templates.default_subject(template.name) or _("Dunning notice {level}").format(
-        level=level
-    )
+    subject = default_templates.default_subject(template.name) or _(
+        "Dunning notice {level}"
+    ).format(level=level)
     return write_letter(
         party_id,
         template,

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,8 +279,17 @@ _HEADER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/h
 _FOOTER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 
-_QUOTES = {"„": '"', "‟": '"', "«": '"', "»": '"', "‚": "'", "‛": "'", "‹": "'", "›": "'"}
-"""Typographic quotes docxtpl does not straighten itself (it does “ ” ‘ ’)."""
+_QUOTES = {
+    "\u201e": '"',  # low double quote, German opening
+    "\u201f": '"',
+    "\u00ab": '"',  # guillemets
+    "\u00bb": '"',
+    "\u201a": "'",  # low single quote, German opening
+    "\u201b": "'",
+    "\u2039": "'",
+    "\u203a": "'",
+}
+"""Typographic quotes docxtpl does not straighten itself (it does the curly English ones)."""
 
 _INSIDE_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})")
 _STRING_METHODS = frozenset(
@@ -314,6 +325,59 @@ class _Part:
     """The part's XML encoding."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """A zip entry deflated once, copied into every letter as it is."""
+
+    name: bytes
+    """The entry name, UTF-8."""
+    data: bytes
+    """Raw deflate stream."""
+    crc: int
+    """CRC-32 of the uncompressed bytes."""
+    size: int
+    """Uncompressed size."""
+
+
+def _pack(name: str, data: bytes) -> _Packed:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    packed = compressor.compress(data) + compressor.flush()
+    return _Packed(name.encode("utf-8"), packed, zlib.crc32(data), len(data))
+
+
+_DOS_TIME = (0, (1 << 5) | 1)  # 1980-01-01 00:00: files of the same content are the same bytes
+
+
+def _zip(entries: list[_Packed]) -> bytes:
+    """A zip archive of deflated entries (what zipfile writes, without deflating again)."""
+    body = bytearray()
+    directory = bytearray()
+    for entry in entries:
+        offset = len(body)
+        flags = 0x800 if not entry.name.isascii() else 0
+        common = struct.pack(
+            "<HHHHHIIIH",
+            20,
+            flags,
+            8,
+            *_DOS_TIME,
+            entry.crc,
+            len(entry.data),
+            entry.size,
+            len(entry.name),
+        )
+        body += b"PK\x03\x04" + common + b"\x00\x00" + entry.name + entry.data
+        directory += (
+            b"PK\x01\x02"
+            + struct.pack("<H", 20)
+            + common
+            + struct.pack("<HHHHII", 0, 0, 0, 0, 0, offset)
+            + entry.name
+        )
+    end = struct.pack("<HHHHIIH", 0, 0, len(entries), len(entries), len(directory), len(body), 0)
+    return bytes(body + directory + b"PK\x05\x06" + end)
+
+
 @dataclass(slots=True)
 class CompiledTemplate:
     """A ``.docx`` template parsed and compiled once, rendered many times."""
@@ -324,6 +388,8 @@ class CompiledTemplate:
     """The template's zip entries, in order."""
     parts: dict[str, _Part] = field(default_factory=dict)
     """Templated parts by zip entry name."""
+    packed: dict[str, _Packed] = field(default_factory=dict)
+    """The entries without placeholders, deflated once."""
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The finished ``.docx`` for ``context`` (a dict of strings, lists and dicts).
@@ -345,11 +411,20 @@ class CompiledTemplate:
             except JinjaError as error:
                 raise TemplateProblem(f"{self.name}: {part.label}: {error}") from None
             rendered[name] = _finish(xml, part.encoding)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-            for info, data in self.entries:
-                out.writestr(info, rendered.get(info.filename, data))
-        return buffer.getvalue()
+        if not self.packed:
+            self.packed = {
+                info.filename: _pack(info.filename, data)
+                for info, data in self.entries
+                if info.filename not in rendered
+            }
+        return _zip(
+            [
+                self.packed[info.filename]
+                if info.filename in self.packed
+                else _pack(info.filename, rendered[info.filename])
+                for info, _data in self.entries
+            ]
+        )
 
 
 def _environment() -> Any:
@@ -573,8 +648,8 @@ class _Checker:
             return
         if isinstance(node, nodes.With):
             inner = dict(scope)
-            for target, value in zip(node.targets, node.values, strict=False):
-                self.bind(target, self.expr(value, scope), inner)
+            for target, given in zip(node.targets, node.values, strict=False):
+                self.bind(target, self.expr(given, scope), inner)
             for child in node.body:
                 self.body(child, inner)
             return
@@ -651,8 +726,8 @@ class _Checker:
             return Leaf("")
         if isinstance(node, nodes.Const):
             return Leaf("")
-        for child in node.iter_child_nodes():
-            self.expr(child, scope)
+        for part in node.iter_child_nodes():
+            self.expr(part, scope)
         return ANY
 
     def member(self, node: JinjaNode, base: Node, key: object) -> Node:
@@ -667,7 +742,9 @@ class _Checker:
         if isinstance(base, ListOf):
             if isinstance(key, int):
                 return base.item
-            return self.problem(node, f"unknown field {path} ({_name(node.node)} is a list)")
+            return self.problem(
+                node, f"unknown field {path} ({_name(getattr(node, 'node', node))} is a list)"
+            )
         if isinstance(base, Leaf):
             if key in _STRING_METHODS:
                 return Leaf("")

@@ -1,0 +1,474 @@
+"""Mail merge (Serienbrief): select customers by filters, render one letter each, record them.
+
+The template is compiled (and so checked) before the first letter. The customers' field
+values are read in batches in this process; the letters are rendered by a pool of worker
+processes that each compile the template once (both cores of a two-core machine), and each
+batch is recorded as :class:`Letter` rows with the mailing's id in one transaction as soon
+as its files are there. Cancelling stops handing out batches; the batches under way finish,
+are written and recorded, so every file written has its row and the mailing's count says
+how many there are. A combined document (docxcompose, a page break between letters) is
+written at the end, or at the cancel, with the letters rendered so far.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from peewee import Case, fn
+
+from tui_crm.config import Settings
+from tui_crm.db.models import CustomerGroup, Document, Email, Mailing, OpenItem, Party
+from tui_crm.errors import ValidationError
+from tui_crm.i18n import _
+from tui_crm.services import followups, letters
+from tui_crm.services.editing import tuples
+from tui_crm.services.templates import CompiledTemplate
+from tui_crm.services.transactions import writing
+
+BATCH = 25
+"""Letters per task handed to a worker process (the grain of cancelling)."""
+
+POOL_FROM = 500
+"""Merges of fewer letters are rendered in this process: starting the worker processes
+(spawned, about a second) costs more than a core renders in that time."""
+
+SAMPLE = 5
+"""Customers shown as a sample before the merge."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeFilters:
+    """Which customers a mail merge goes to; empty fields do not filter."""
+
+    kind: str = ""
+    """``customer``, ``prospect`` or empty for both."""
+    group: str = ""
+    """Customer group code."""
+    postcode_from: str = ""
+    """Lowest postcode (inclusive, compared as text: 50000 … 51999)."""
+    postcode_to: str = ""
+    """Highest postcode (inclusive)."""
+    city: str = ""
+    """City (exact, as stored)."""
+    birthday_month: int | None = None
+    """Month of the birthday (1-12)."""
+    lapsed_since: date | None = None
+    """Customers who bought before this day but not since (no invoice from it on)."""
+    revenue_since: date | None = None
+    """Start of the period for :attr:`revenue_min`."""
+    revenue_min: Decimal | None = None
+    """Least revenue (invoices minus credit notes, gross) since :attr:`revenue_since`."""
+    open_items: bool | None = None
+    """True: only customers with open items; False: only those without."""
+    marketing_source: str = ""
+    """Marketing source (exact)."""
+    email: bool | None = None
+    """True: only customers with an email address; False: only those without."""
+
+    def describe(self) -> str:
+        """The filters as JSON (stored on the mailing)."""
+        values = {key: value for key, value in asdict(self).items() if value not in ("", None)}
+        return json.dumps(values, default=str, ensure_ascii=False, sort_keys=True)
+
+    def check(self) -> None:
+        """Raise :class:`ValidationError` for values that cannot filter."""
+        if self.kind not in ("", "customer", "prospect"):
+            raise ValidationError(_("Kind is customer or prospect."), title=_("Mail merge"))
+        if self.birthday_month is not None and not 1 <= self.birthday_month <= 12:
+            raise ValidationError(_("The birthday month is 1 to 12."), title=_("Mail merge"))
+        if self.revenue_min is not None and self.revenue_since is None:
+            raise ValidationError(
+                _("A least revenue needs the day it counts from."), title=_("Mail merge")
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SampleRow:
+    """A customer of the selection."""
+
+    id: int
+    """Party id."""
+    number: str
+    """Customer number."""
+    name: str
+    """Company, else first and last name."""
+    postcode: str
+    """Postcode."""
+    city: str
+    """City."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    """What a mail merge did."""
+
+    mailing_id: int
+    """The recorded mailing."""
+    written: int
+    """Letters written and recorded."""
+    total: int
+    """Customers selected."""
+    cancelled: bool
+    """Whether it was cancelled before the end."""
+    folder: Path | None
+    """Where the single letters went (None: each customer's folder, or combined)."""
+    combined: Path | None
+    """The combined document, when one was asked for."""
+
+
+def _invoices() -> Any:
+    return Document.select(Document.id).where(
+        (Document.party == Party.id)
+        & (Document.kind == "invoice")
+        & Document.status.not_in(("draft", "cancelled"))
+    )
+
+
+def select(filters: MergeFilters) -> Any:
+    """The query of the selected parties' ids, in postcode order (cheaper postage)."""
+    filters.check()
+    query = Party.select(Party.id)
+    conditions: list[Any] = []
+    if filters.kind:
+        conditions.append(Party.kind == filters.kind)
+    if filters.group:
+        query = query.join(CustomerGroup, on=(CustomerGroup.id == Party.group))
+        conditions.append(CustomerGroup.code == filters.group)
+    if filters.postcode_from:
+        conditions.append(Party.postcode >= filters.postcode_from)
+    if filters.postcode_to:
+        conditions.append(Party.postcode <= filters.postcode_to)
+    if filters.city:
+        conditions.append(Party.city == filters.city)
+    if filters.birthday_month is not None:
+        conditions.append(Party.birthday.month == filters.birthday_month)
+    if filters.marketing_source:
+        conditions.append(Party.marketing_source == filters.marketing_source)
+    if filters.lapsed_since is not None:
+        since = filters.lapsed_since
+        conditions.append(fn.EXISTS(_invoices().where(Document.date < since)))
+        conditions.append(~fn.EXISTS(_invoices().where(Document.date >= since)))
+    if filters.revenue_since is not None:
+        total = Document.select(
+            fn.COALESCE(
+                fn.SUM(
+                    Case(
+                        Document.kind,
+                        (
+                            ("invoice", Document.gross_total),
+                            ("credit_note", 0 - Document.gross_total),
+                        ),
+                        0,
+                    )
+                ),
+                0,
+            )
+        ).where(
+            (Document.party == Party.id)
+            & (Document.date >= filters.revenue_since)
+            & Document.status.not_in(("draft", "cancelled"))
+        )
+        least = filters.revenue_min if filters.revenue_min is not None else Decimal("0.01")
+        conditions.append(total >= Document.gross_total.db_value(least))
+    if filters.open_items is not None:
+        has = fn.EXISTS(
+            OpenItem.select(OpenItem.id).where(
+                (OpenItem.party == Party.id) & OpenItem.closed_at.is_null()
+            )
+        )
+        conditions.append(has if filters.open_items else ~has)
+    if filters.email is not None:
+        has = fn.EXISTS(Email.select(Email.id).where(Email.party == Party.id))
+        conditions.append(has if filters.email else ~has)
+    for condition in conditions:
+        query = query.where(condition)
+    return query.order_by(Party.postcode, Party.number)
+
+
+def count(filters: MergeFilters) -> int:
+    """How many customers the filters select."""
+    return int(select(filters).count())
+
+
+def sample(filters: MergeFilters, limit: int = SAMPLE) -> list[SampleRow]:
+    """The first customers of the selection."""
+    ids = [int(row[0]) for row in tuples(select(filters).limit(limit))]
+    rows = {
+        int(row[0]): row
+        for row in tuples(
+            Party.select(
+                Party.id,
+                Party.number,
+                Party.company,
+                Party.first_name,
+                Party.last_name,
+                Party.postcode,
+                Party.city,
+            ).where(Party.id.in_(ids))
+        )
+    }
+    result = []
+    for party_id in ids:
+        _id, number, company, first, last, postcode, city = rows[party_id]
+        name = company or " ".join(part for part in (first, last) if part)
+        result.append(SampleRow(party_id, str(number), str(name), str(postcode), str(city)))
+    return result
+
+
+def selected_ids(filters: MergeFilters) -> list[int]:
+    """Every selected party id, in postcode order."""
+    return [int(row[0]) for row in tuples(select(filters))]
+
+
+# Workers --------------------------------------------------------------------------------
+
+_worker_template: CompiledTemplate | None = None
+
+
+def _start_worker(data: bytes, name: str) -> None:
+    """Compile the template once per worker process."""
+    global _worker_template
+    from tui_crm.services.templates import compile_template
+
+    _worker_template = compile_template(data, name)
+
+
+def _render_batch(
+    jobs: Sequence[tuple[int, str | None, str, dict[str, Any]]],
+) -> list[tuple[int, str | None, bytes | None]]:
+    """Render ``(party, folder, stem, context)`` jobs in a worker.
+
+    A job with a folder is written there (``letters.write_new``) and answered with its path;
+    one without is answered with the ``.docx`` bytes (for the combined document).
+    """
+    template = _worker_template
+    assert template is not None, "worker not started"
+    return _render_with(template, jobs)
+
+
+def _render_with(
+    template: CompiledTemplate, jobs: Sequence[tuple[int, str | None, str, dict[str, Any]]]
+) -> list[tuple[int, str | None, bytes | None]]:
+    done: list[tuple[int, str | None, bytes | None]] = []
+    for party_id, folder, stem, context in jobs:
+        data = template.render(context)
+        if folder is None:
+            done.append((party_id, None, data))
+        else:
+            done.append((party_id, str(letters.write_new(Path(folder), stem, data)), None))
+    return done
+
+
+def worker_count() -> int:
+    """Processes to render with: the CPUs this process may use."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def run(
+    template: Path,
+    party_ids: Sequence[int],
+    clerk: str,
+    settings: Settings,
+    *,
+    filters: MergeFilters | None = None,
+    name: str = "",
+    subject: str = "",
+    combined: Path | None = None,
+    out_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+    workers: int | None = None,
+) -> MergeResult:
+    """Write and record one letter per party of ``party_ids``.
+
+    Args:
+        template: The ``.docx`` template.
+        party_ids: The customers, in the order of the letters.
+        clerk: Login of the clerk writing.
+        settings: Settings (documents folder, own company, region).
+        filters: The filters that selected them (stored on the mailing).
+        name: The mailing's name (default: template and day).
+        subject: The letters' subject (default: the shipped template's, else the name).
+        combined: Write one document with every letter here instead of one file each.
+        out_dir: Folder for the single letters (default: each customer's folder).
+        progress: Called with ``(done, total)`` after each batch recorded.
+        cancel: Set it to stop; the letters under way are finished and recorded.
+        today: The letters' date.
+        workers: Processes to render with (default: :func:`worker_count`; 1: none).
+
+    Raises:
+        TemplateProblem: The template is unusable; nothing was written.
+        LetterError: A folder or the combined file cannot be written.
+    """
+    from tui_crm.services import default_templates, templates
+
+    compiled = templates.load(template)  # checks every field before the first letter
+    day = today or date.today()
+    name = name or f"{template.stem} {day.isoformat()}"
+    subject = subject or default_templates.default_subject(template.name) or name
+    total = len(party_ids)
+    with writing():
+        clerk_id = followups.resolve_clerk(clerk)[0]
+        mailing_id = int(
+            Mailing.insert(
+                {
+                    Mailing.name: name[:200],
+                    Mailing.template: str(template)[:500],
+                    Mailing.filters: filters.describe() if filters else "",
+                    Mailing.count: 0,
+                    Mailing.clerk: clerk_id,
+                }
+            ).execute()
+        )
+    builder = letters.ContextBuilder(settings, clerk, day)
+    options = letters.LetterOptions(subject=subject)
+    stem = letters.letter_stem(day, template.name)
+    written = 0
+    rendered: list[tuple[int, bytes]] = []
+    cancelled = False
+
+    def jobs_of(batch: Sequence[int]) -> list[tuple[int, str | None, str, dict[str, Any]]]:
+        jobs: list[tuple[int, str | None, str, dict[str, Any]]] = []
+        for party_id, context in builder.build(batch, options):
+            if combined is not None:
+                folder = None
+            elif out_dir is not None:
+                folder = str(out_dir)
+            else:
+                folder = str(
+                    letters.customer_folder(settings.documents_path, context["customer"]["number"])
+                )
+            job_stem = stem if out_dir is None else f"{context['customer']['number']}-{stem}"
+            jobs.append((party_id, folder, letters.safe_name(job_stem), context))
+        return jobs
+
+    def finish(done: list[tuple[int, str | None, bytes | None]]) -> None:
+        nonlocal written
+        if combined is not None:
+            rendered.extend((party_id, data) for party_id, _path, data in done if data)
+            written_now = len(done)
+        else:
+            recorded = [(party_id, path) for party_id, path, _data in done if path]
+            letters.record_letters(
+                recorded, template.name, subject, clerk, mailing=mailing_id, log_contact=False
+            )
+            written_now = len(recorded)
+        written += written_now
+        if progress is not None:
+            progress(written, total)
+
+    count_workers = workers if workers is not None else worker_count()
+    batches = _chunks(party_ids, BATCH)
+    try:
+        if count_workers <= 1 or total < POOL_FROM:
+            for batch in batches:
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+                finish(_render_with(compiled, jobs_of(batch)))
+        else:
+            cancelled = _run_pool(
+                compiled, template, batches, jobs_of, finish, cancel, count_workers
+            )
+    finally:
+        if combined is not None and rendered:
+            path = _write_combined(combined, [data for _party, data in rendered])
+            letters.record_letters(
+                [(party_id, str(path)) for party_id, _data in rendered],
+                template.name,
+                subject,
+                clerk,
+                mailing=mailing_id,
+                log_contact=False,
+            )
+        elif combined is not None:
+            written = 0
+        with writing():
+            Mailing.update({Mailing.count: written}).where(Mailing.id == mailing_id).execute()
+    return MergeResult(
+        mailing_id=mailing_id,
+        written=written,
+        total=total,
+        cancelled=cancelled,
+        folder=out_dir,
+        combined=combined if combined is not None and rendered else None,
+    )
+
+
+def _run_pool(
+    compiled: CompiledTemplate,
+    template: Path,
+    batches: Iterator[Sequence[int]],
+    jobs_of: Callable[[Sequence[int]], list[tuple[int, str | None, str, dict[str, Any]]]],
+    finish: Callable[[list[tuple[int, str | None, bytes | None]]], None],
+    cancel: threading.Event | None,
+    count_workers: int,
+) -> bool:
+    """Render the batches in worker processes, at most two batches a worker under way."""
+    import multiprocessing
+
+    data = template.read_bytes()
+    # spawn, not fork: the app has threads (Textual, workers), and a forked child could
+    # inherit a lock held by one of them.
+    context = multiprocessing.get_context("spawn")
+    cancelled = False
+    with ProcessPoolExecutor(
+        max_workers=count_workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(data, compiled.name),
+    ) as pool:
+        running: set[Future[list[tuple[int, str | None, bytes | None]]]] = set()
+        exhausted = False
+        while True:
+            while not exhausted and len(running) < 2 * count_workers:
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    exhausted = True
+                    break
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                running.add(pool.submit(_render_batch, jobs_of(batch)))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                finish(future.result())
+    return cancelled
+
+
+def _write_combined(path: Path, documents: list[bytes]) -> Path:
+    """One ``.docx`` with every letter, a page break between them (docxcompose)."""
+    from docx import Document
+    from docxcompose.composer import Composer
+
+    master = Document(io.BytesIO(documents[0]))
+    composer = Composer(master)
+    for data in documents[1:]:
+        master.add_page_break()
+        composer.append(Document(io.BytesIO(data)))
+    buffer = io.BytesIO()
+    composer.save(buffer)
+    return letters.write_new(path.parent, path.stem, buffer.getvalue(), suffix=path.suffix)
