@@ -126,6 +126,75 @@ class MergeResult:
     """The combined document, when one was asked for."""
 
 
+_YES = ("yes", "y", "ja", "j", "true", "1")
+_NO = ("no", "n", "nein", "false", "0")
+
+
+def _flag(text: str, label: str) -> bool | None:
+    word = text.strip().lower()
+    if not word:
+        return None
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise ValidationError(
+        _("{field}: yes or no, not {text}.").format(field=label, text=text), title=_("Mail merge")
+    )
+
+
+def filters_from(
+    *,
+    kind: str = "",
+    group: str = "",
+    postcode: str = "",
+    city: str = "",
+    birthday_month: str = "",
+    lapsed_since: str = "",
+    revenue_since: str = "",
+    revenue_min: str = "",
+    open_items: str = "",
+    source: str = "",
+    email: str = "",
+) -> MergeFilters:
+    """Filters from what a clerk typed (the merge screen and the command line).
+
+    ``postcode`` is a range ``50000-51999`` or one postcode; dates are ``24.12.2026`` or ISO;
+    ``open_items`` and ``email`` are yes/no (ja/nein) or empty.
+
+    Raises:
+        ValidationError: A value cannot be read; the message names the field.
+    """
+    from tui_crm.services import validation
+
+    low, _dash, high = postcode.strip().partition("-")
+    month: int | None = None
+    if birthday_month.strip():
+        month = validation.whole_number(birthday_month.strip(), 1, 12)
+
+    def day_of(text: str) -> date | None:
+        return validation.day(text.strip()) if text.strip() else None
+
+    filters = MergeFilters(
+        kind={"kunde": "customer", "interessent": "prospect"}.get(
+            kind.strip().lower(), kind.strip().lower()
+        ),
+        group=group.strip(),
+        postcode_from=low.strip(),
+        postcode_to=(high.strip() if _dash else low.strip()),
+        city=city.strip(),
+        birthday_month=month,
+        lapsed_since=day_of(lapsed_since),
+        revenue_since=day_of(revenue_since),
+        revenue_min=validation.amount(revenue_min.strip()) if revenue_min.strip() else None,
+        open_items=_flag(open_items, _("Open items")),
+        marketing_source=source.strip(),
+        email=_flag(email, _("Email")),
+    )
+    filters.check()
+    return filters
+
+
 def _invoices() -> Any:
     return Document.select(Document.id).where(
         (Document.party == Party.id)
@@ -238,8 +307,12 @@ _worker_template: CompiledTemplate | None = None
 def _start_worker(data: bytes, name: str) -> None:
     """Compile the template once per worker process."""
     global _worker_template
+    import signal
+
     from tui_crm.services.templates import compile_template
 
+    # Ctrl+C reaches the whole process group; the parent cancels, the workers finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_template = compile_template(data, name)
 
 
