@@ -422,6 +422,28 @@ LOG_CALL = Binding(
 """Log topic, agreements and duration of the last call placed (when no hang-up is reported)."""
 
 
+# Letters and mail merge -------------------------------------------------------------------
+
+LETTER = Binding("alt+b", "letter", _("Letter"), key_display="Alt+B", id="inquiry.letter")
+"""Write a Word letter to the customer shown (Brief): template, contact person, subject."""
+
+MAIL_MERGE = Binding(
+    "alt+s",
+    "app.mail_merge",
+    _("Mail merge"),
+    key_display="Alt+S",
+    id="app.mail_merge",
+    priority=True,
+    show=False,
+)
+"""Open the mail merge (Serienbrief): filters, count, sample, letters."""
+
+MERGE_START = Binding("f10,ctrl+s", "start", _("Start"), key_display="F10", id="merge.start")
+"""Write the mail merge's letters (F10; Ctrl+S where the terminal keeps F10)."""
+
+LETTER_BINDINGS: tuple[Binding, ...] = (LETTER, MAIL_MERGE, MERGE_START)
+"""The bindings of letters and the mail merge."""
+
 APP_BINDINGS: tuple[Binding, ...] = (
     HELP,
     SEARCH,
@@ -435,6 +457,7 @@ APP_BINDINGS: tuple[Binding, ...] = (
     CALL_SUGGESTIONS,
     CALL,
     LOG_CALL,
+    MAIL_MERGE,
 )
 """Bindings of the App itself."""
 
@@ -452,6 +475,7 @@ ALL: tuple[Binding, ...] = (
     *CHOICE_BINDINGS,
     CALL,
     LOG_CALL,
+    *LETTER_BINDINGS,
 )
 """Every binding, in the order of the help screen: for the config check and the tests."""
 
