@@ -418,6 +418,7 @@ def run(
     stem = letters.letter_stem(day, template.name)
     written = 0
     rendered: list[tuple[int, bytes]] = []
+    combined_path: Path | None = None
     cancelled = False
 
     def jobs_of(batch: Sequence[int]) -> list[tuple[int, str | None, str, dict[str, Any]]]:
@@ -465,9 +466,9 @@ def run(
             )
     finally:
         if combined is not None and rendered:
-            path = _write_combined(combined, [data for _party, data in rendered])
+            combined_path = _write_combined(combined, [data for _party, data in rendered])
             letters.record_letters(
-                [(party_id, str(path)) for party_id, _data in rendered],
+                [(party_id, str(combined_path)) for party_id, _data in rendered],
                 template.name,
                 subject,
                 clerk,
@@ -484,7 +485,7 @@ def run(
         total=total,
         cancelled=cancelled,
         folder=out_dir,
-        combined=combined if combined is not None and rendered else None,
+        combined=combined_path,
     )
 
 

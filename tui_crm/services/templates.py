@@ -495,11 +495,17 @@ def _snippet(source: str, lineno: int) -> str:
 def _where(template: str, part: _Part, lineno: int | None) -> str:
     if not lineno:
         return f"{template}: {part.label}"
-    # docxtpl puts every paragraph on a line of its own; line 1 holds what precedes the first.
-    paragraph = max(lineno - 1, 1)
+    # docxtpl puts every paragraph on a line of its own: count the paragraphs begun so far.
+    lines = part.source.split("\n")[:lineno]
+    paragraph = sum(1 for line in lines if _PARAGRAPH.match(line))
+    if not paragraph:
+        return f"{template}: {part.label}"
     snippet = _snippet(part.source, lineno)
     shown = f' "{snippet}"' if snippet else ""
     return f"{template}: {part.label}, paragraph {paragraph}{shown}"
+
+
+_PARAGRAPH = re.compile(r"<w:p[ >]")
 
 
 def compile_template(data: bytes, name: str) -> CompiledTemplate:
