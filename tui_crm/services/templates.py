@@ -688,8 +688,8 @@ class _Checker:
         elif isinstance(target, nodes.Tuple):
             for name in target.items:
                 self.bind(name, ANY, scope)
-        elif isinstance(target, nodes.NSRef):
-            pass  # a namespace attribute; the namespace itself was bound by ``set``
+        # Anything else is a namespace attribute (``ns.total``); ``set ns = namespace()``
+        # bound the namespace itself.
 
     def expr(self, node: JinjaNode, scope: dict[str, Node]) -> Node:
         from jinja2 import nodes
