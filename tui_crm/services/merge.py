@@ -299,47 +299,82 @@ def selected_ids(filters: MergeFilters) -> list[int]:
     return [int(row[0]) for row in tuples(select(filters))]
 
 
-# Workers --------------------------------------------------------------------------------
-
-_worker_template: CompiledTemplate | None = None
+# Rendering, here or in worker processes -------------------------------------------------
 
 
-def _start_worker(data: bytes, name: str) -> None:
-    """Compile the template once per worker process."""
-    global _worker_template
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What every letter of a merge shares (sent to each worker process once)."""
+
+    settings: Settings
+    """Settings (database, documents folder, own company, region)."""
+    clerk: str
+    """Login of the clerk writing."""
+    day: date
+    """The letters' date."""
+    options: letters.LetterOptions
+    """Subject and the like."""
+    stem: str
+    """File name stem (``2026-11-24-letter``)."""
+    out_dir: str | None
+    """Folder for the single letters (None: each customer's folder)."""
+    combined: bool
+    """Whether the letters go into one document (returned as bytes)."""
+    language: str
+    """The UI language (dates and money are formatted in it)."""
+
+
+Done = list[tuple[int, str | None, bytes | None]]
+"""``(party, path written, bytes for the combined document)`` of each letter of a batch."""
+
+
+def _letters_of(
+    template: CompiledTemplate,
+    builder: letters.ContextBuilder,
+    plan: _Plan,
+    batch: Sequence[int],
+) -> Done:
+    """Read the field values of ``batch``, render each letter, write it (unless combined)."""
+    done: Done = []
+    for party_id, context in builder.build(batch, plan.options):
+        data = template.render(context)
+        if plan.combined:
+            done.append((party_id, None, data))
+            continue
+        number = context["customer"]["number"]
+        if plan.out_dir is None:
+            folder = letters.customer_folder(plan.settings.documents_path, number)
+            stem = plan.stem
+        else:
+            folder, stem = Path(plan.out_dir), letters.safe_name(f"{number}-{plan.stem}")
+        done.append((party_id, str(letters.write_new(folder, stem, data)), None))
+    return done
+
+
+_worker: tuple[CompiledTemplate, letters.ContextBuilder, _Plan] | None = None
+
+
+def _start_worker(data: bytes, name: str, plan: _Plan) -> None:
+    """Compile the template and open the database once per worker process."""
+    global _worker
     import signal
 
+    from tui_crm import i18n
+    from tui_crm.db.connection import open_database
     from tui_crm.services.templates import compile_template
 
     # Ctrl+C reaches the whole process group; the parent cancels, the workers finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_template = compile_template(data, name)
+    i18n.setup(plan.language)
+    open_database(plan.settings.database_url, create=False)
+    template = compile_template(data, name)
+    _worker = (template, letters.ContextBuilder(plan.settings, plan.clerk, plan.day), plan)
 
 
-def _render_batch(
-    jobs: Sequence[tuple[int, str | None, str, dict[str, Any]]],
-) -> list[tuple[int, str | None, bytes | None]]:
-    """Render ``(party, folder, stem, context)`` jobs in a worker.
-
-    A job with a folder is written there (``letters.write_new``) and answered with its path;
-    one without is answered with the ``.docx`` bytes (for the combined document).
-    """
-    template = _worker_template
-    assert template is not None, "worker not started"
-    return _render_with(template, jobs)
-
-
-def _render_with(
-    template: CompiledTemplate, jobs: Sequence[tuple[int, str | None, str, dict[str, Any]]]
-) -> list[tuple[int, str | None, bytes | None]]:
-    done: list[tuple[int, str | None, bytes | None]] = []
-    for party_id, folder, stem, context in jobs:
-        data = template.render(context)
-        if folder is None:
-            done.append((party_id, None, data))
-        else:
-            done.append((party_id, str(letters.write_new(Path(folder), stem, data)), None))
-    return done
+def _worker_batch(batch: Sequence[int]) -> Done:
+    """One batch in a worker: read, render, write; the parent records."""
+    assert _worker is not None, "worker not started"
+    return _letters_of(*_worker[:2], _worker[2], batch)
 
 
 def worker_count() -> int:
@@ -413,30 +448,24 @@ def run(
                 }
             ).execute()
         )
-    builder = letters.ContextBuilder(settings, clerk, day)
-    options = letters.LetterOptions(subject=subject)
-    stem = letters.letter_stem(day, template.name)
+    from tui_crm import i18n
+
+    plan = _Plan(
+        settings=settings,
+        clerk=clerk,
+        day=day,
+        options=letters.LetterOptions(subject=subject),
+        stem=letters.letter_stem(day, template.name),
+        out_dir=None if out_dir is None else str(out_dir),
+        combined=combined is not None,
+        language=i18n.language(),
+    )
     written = 0
     rendered: list[tuple[int, bytes]] = []
     combined_path: Path | None = None
     cancelled = False
 
-    def jobs_of(batch: Sequence[int]) -> list[tuple[int, str | None, str, dict[str, Any]]]:
-        jobs: list[tuple[int, str | None, str, dict[str, Any]]] = []
-        for party_id, context in builder.build(batch, options):
-            if combined is not None:
-                folder = None
-            elif out_dir is not None:
-                folder = str(out_dir)
-            else:
-                folder = str(
-                    letters.customer_folder(settings.documents_path, context["customer"]["number"])
-                )
-            job_stem = stem if out_dir is None else f"{context['customer']['number']}-{stem}"
-            jobs.append((party_id, folder, letters.safe_name(job_stem), context))
-        return jobs
-
-    def finish(done: list[tuple[int, str | None, bytes | None]]) -> None:
+    def finish(done: Done) -> None:
         nonlocal written
         if combined is not None:
             rendered.extend((party_id, data) for party_id, _path, data in done if data)
@@ -455,15 +484,14 @@ def run(
     batches = _chunks(party_ids, BATCH)
     try:
         if count_workers <= 1 or total < POOL_FROM:
+            builder = letters.ContextBuilder(settings, clerk, day)
             for batch in batches:
                 if cancel is not None and cancel.is_set():
                     cancelled = True
                     break
-                finish(_render_with(compiled, jobs_of(batch)))
+                finish(_letters_of(compiled, builder, plan, batch))
         else:
-            cancelled = _run_pool(
-                compiled, template, batches, jobs_of, finish, cancel, count_workers
-            )
+            cancelled = _run_pool(compiled, template, plan, batches, finish, cancel, count_workers)
     finally:
         if combined is not None and rendered:
             combined_path = _write_combined(combined, [data for _party, data in rendered])
@@ -492,39 +520,42 @@ def run(
 def _run_pool(
     compiled: CompiledTemplate,
     template: Path,
+    plan: _Plan,
     batches: Iterator[Sequence[int]],
-    jobs_of: Callable[[Sequence[int]], list[tuple[int, str | None, str, dict[str, Any]]]],
-    finish: Callable[[list[tuple[int, str | None, bytes | None]]], None],
+    finish: Callable[[Done], None],
     cancel: threading.Event | None,
     count_workers: int,
 ) -> bool:
-    """Render the batches in worker processes, at most two batches a worker under way."""
+    """Hand the batches to worker processes, at most two a worker under way; record each
+    batch here as it comes back. Returns whether it was cancelled."""
     import multiprocessing
 
     data = template.read_bytes()
-    # spawn, not fork: the app has threads (Textual, workers), and a forked child could
-    # inherit a lock held by one of them.
-    context = multiprocessing.get_context("spawn")
+    # fork starts a worker in milliseconds; spawn (a fresh interpreter importing everything,
+    # about a second) only where threads run (the app's UI and workers), because a forked
+    # child could inherit a lock one of them holds.
+    methods = multiprocessing.get_all_start_methods()
+    alone = threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if alone and "fork" in methods else "spawn")
     cancelled = False
     with ProcessPoolExecutor(
         max_workers=count_workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(data, compiled.name),
+        initargs=(data, compiled.name, plan),
     ) as pool:
-        running: set[Future[list[tuple[int, str | None, bytes | None]]]] = set()
+        running: set[Future[Done]] = set()
         exhausted = False
         while True:
             while not exhausted and len(running) < 2 * count_workers:
                 if cancel is not None and cancel.is_set():
-                    cancelled = True
-                    exhausted = True
+                    cancelled = exhausted = True
                     break
                 batch = next(batches, None)
                 if batch is None:
                     exhausted = True
                     break
-                running.add(pool.submit(_render_batch, jobs_of(batch)))
+                running.add(pool.submit(_worker_batch, list(batch)))
             if not running:
                 break
             done, running = wait(running, return_when=FIRST_COMPLETED)
