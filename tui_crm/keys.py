@@ -424,8 +424,11 @@ LOG_CALL = Binding(
 
 # Letters and mail merge -------------------------------------------------------------------
 
-LETTER = Binding("alt+b", "letter", _("Letter"), key_display="Alt+B", id="inquiry.letter")
-"""Write a Word letter to the customer shown (Brief): template, contact person, subject."""
+LETTER = Binding(
+    "alt+b", "letter", _("Letter"), key_display="Alt+B", id="inquiry.letter", show=False
+)
+"""Write a Word letter to the customer shown (Brief): template, contact person, subject; the
+footer has no room for it beside F11 and log contact (F1 and the palette show it)."""
 
 MAIL_MERGE = Binding(
     "alt+s",
