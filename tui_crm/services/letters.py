@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -994,6 +993,8 @@ def open_in_viewer(path: Path) -> bool:
             return False
         starter(str(path))
         return True
+    import subprocess
+
     command = ["open", str(path)] if sys.platform == "darwin" else ["xdg-open", str(path)]
     try:
         subprocess.Popen(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 from tui_crm.errors import CrmError
 
 if TYPE_CHECKING:
+    import zipfile
+
     from jinja2 import Template
     from jinja2.nodes import Node as JinjaNode
 
@@ -436,6 +437,8 @@ def _environment() -> Any:
 
 def _templated_parts(data: bytes) -> list[tuple[str, str]]:
     """``(zip entry, label)`` of the body, headers, footers and footnotes."""
+    import zipfile
+
     from lxml import etree
 
     found = [("word/document.xml", "body")]
@@ -519,6 +522,8 @@ def compile_template(data: bytes, name: str) -> CompiledTemplate:
         TemplateProblem: It is no ``.docx``, has a syntax error or uses a field that is not
             in :data:`CATALOGUE`; ``problems`` lists each with its location.
     """
+    import zipfile
+
     from jinja2 import TemplateSyntaxError
 
     try:
