@@ -242,7 +242,7 @@ class CrmApp(App[None]):
             return None
         if action == "log_call":
             return not isinstance(self.screen, ModalScreen)
-        if action in ("follow_up_list", "call_suggestions", "missed_calls"):
+        if action in ("follow_up_list", "call_suggestions", "missed_calls", "mail_merge"):
             return not isinstance(self.screen, ModalScreen)
         return True
 
@@ -330,6 +330,13 @@ class CrmApp(App[None]):
         if not isinstance(self.screen, SuggestionsScreen):
             self.push_screen(SuggestionsScreen())
 
+    def action_mail_merge(self) -> None:
+        """The mail merge (Serienbrief)."""
+        from tui_crm.screens.merge import MergeScreen
+
+        if not isinstance(self.screen, MergeScreen):
+            self.push_screen(MergeScreen())
+
     def _freeze_startup_objects(self) -> None:
         """Keep the start-up heap out of the garbage collector's full passes.
 
@@ -367,6 +374,7 @@ class CrmApp(App[None]):
             "app.follow_up_list": self.action_follow_up_list,
             "app.call_suggestions": self.action_call_suggestions,
             "app.missed_calls": self.action_missed_calls,
+            "app.mail_merge": self.action_mail_merge,
             "app.theme": self.action_cycle_theme,
             "app.log_call": self.action_log_call,
             "app.quit": self.action_quit_app,

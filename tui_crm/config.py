@@ -124,6 +124,44 @@ class TelephonySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CompanySettings:
+    """``[company]``: the own company, for letterheads and footers of letters."""
+
+    name: str = ""
+    """Company name."""
+    street: str = ""
+    """Street and house number."""
+    postcode: str = ""
+    """Postcode."""
+    city: str = ""
+    """City."""
+    country: str = ""
+    """Country name, for letters abroad (empty: not printed)."""
+    phone: str = ""
+    """Main phone number as printed."""
+    fax: str = ""
+    """Fax number as printed."""
+    email: str = ""
+    """Email address."""
+    website: str = ""
+    """Website."""
+    vat_id: str = ""
+    """VAT id (USt-IdNr.)."""
+    tax_number: str = ""
+    """Tax number (Steuernummer)."""
+    register: str = ""
+    """Commercial register entry (``Amtsgericht Köln HRB 12345``)."""
+    managing_director: str = ""
+    """Managing director(s)."""
+    bank: str = ""
+    """Bank name."""
+    iban: str = ""
+    """IBAN."""
+    bic: str = ""
+    """BIC."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The effective settings of one run."""
 
@@ -149,6 +187,8 @@ class Settings:
     """Binding id → key string overrides (``"app.help" = "f1,alt+h"``)."""
     telephony: TelephonySettings = field(default_factory=TelephonySettings)
     """``[telephony]``: dial backend, caller-ID monitor, outside line and area code."""
+    company: CompanySettings = field(default_factory=CompanySettings)
+    """``[company]``: the own company, for letters."""
     source: str = ""
     """The file these settings were read from, or empty when none exists."""
 
@@ -179,7 +219,7 @@ class Settings:
         """Render the effective settings as TOML (``tui-crm config show``)."""
         lines = [f"# effective settings (file: {self.source or 'none'})"]
         for item in fields(self):
-            if item.name in ("keymap", "source", "telephony"):
+            if item.name in ("keymap", "source", "telephony", "company"):
                 continue
             value = getattr(self, item.name)
             if item.name == "database":
@@ -189,6 +229,11 @@ class Settings:
         lines.append("[keymap]")
         lines.extend(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(self.keymap.items()))
         lines.extend(_telephony_toml(self.telephony))
+        lines.extend(["", "[company]"])
+        lines.extend(
+            f"{item.name} = {_toml_value(getattr(self.company, item.name))}"
+            for item in fields(self.company)
+        )
         return "\n".join(lines) + "\n"
 
 
@@ -295,6 +340,8 @@ def _settings_from(path: Path, text: str, data: dict[str, Any]) -> Settings:
             values[key] = dict(value)
         elif key == "telephony":
             values[key] = _telephony_from(path, text, value)
+        elif key == "company":
+            values[key] = _company_from(path, text, value)
         elif key == "mouse":
             if not isinstance(value, bool):
                 raise _fail(path, text, key, f"must be true or false, not {value!r}")
@@ -511,6 +558,15 @@ def _http_from(path: Path, text: str, data: Any) -> HttpSettings:
             )
     return HttpSettings(
         url=url, user=table.string("user", ""), password=table.string("password", "")
+    )
+
+
+def _company_from(path: Path, text: str, data: Any) -> CompanySettings:
+    """Read and check the ``[company]`` table (strings only)."""
+    table = _Table(path, text, "company", data)
+    table.check_keys({item.name for item in fields(CompanySettings)})
+    return CompanySettings(
+        **{item.name: table.string(item.name, "") for item in fields(CompanySettings)}
     )
 
 

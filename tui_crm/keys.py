@@ -433,6 +433,31 @@ MISSED_CALLS = Binding(
 """Show the calls that rang unanswered, customers' and unknown numbers' (Verpasste Anrufe)."""
 
 
+# Letters and mail merge -------------------------------------------------------------------
+
+LETTER = Binding(
+    "alt+b", "letter", _("Letter"), key_display="Alt+B", id="inquiry.letter", show=False
+)
+"""Write a Word letter to the customer shown (Brief): template, contact person, subject; the
+footer has no room for it beside F11 and log contact (F1 and the palette show it)."""
+
+MAIL_MERGE = Binding(
+    "alt+s",
+    "app.mail_merge",
+    _("Mail merge"),
+    key_display="Alt+S",
+    id="app.mail_merge",
+    priority=True,
+    show=False,
+)
+"""Open the mail merge (Serienbrief): filters, count, sample, letters."""
+
+MERGE_START = Binding("f10,ctrl+s", "start", _("Start"), key_display="F10", id="merge.start")
+"""Write the mail merge's letters (F10; Ctrl+S where the terminal keeps F10)."""
+
+LETTER_BINDINGS: tuple[Binding, ...] = (LETTER, MAIL_MERGE, MERGE_START)
+"""The bindings of letters and the mail merge."""
+
 APP_BINDINGS: tuple[Binding, ...] = (
     HELP,
     SEARCH,
@@ -447,6 +472,7 @@ APP_BINDINGS: tuple[Binding, ...] = (
     CALL,
     LOG_CALL,
     MISSED_CALLS,
+    MAIL_MERGE,
 )
 """Bindings of the App itself."""
 
@@ -465,6 +491,7 @@ ALL: tuple[Binding, ...] = (
     CALL,
     LOG_CALL,
     MISSED_CALLS,
+    *LETTER_BINDINGS,
 )
 """Every binding, in the order of the help screen: for the config check and the tests."""
 

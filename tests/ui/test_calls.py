@@ -414,7 +414,6 @@ async def test_a_number_of_several_customers_offers_them_to_choose(
             candidates = app.screen.query_one("#caller-candidates", OptionList)
             assert candidates.display
             assert candidates.option_count == 2
-            await wait_for(pilot, lambda: candidates.has_focus)  # focus comes a message later
             await pilot.press("down")
             chosen = app.screen.context_party()
             assert chosen is not None

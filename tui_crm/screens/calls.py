@@ -496,7 +496,14 @@ class IncomingCallModal(ModalScreen[CallerChoice | None]):
     """
 
     CSS_PATH = STYLES / "calls.tcss"
-    BINDINGS = [keys.BACK, keys.OPEN, FOLLOW_UP_HERE, keys.NEW_PROSPECT]
+    BINDINGS = [
+        keys.BACK,
+        keys.OPEN,
+        FOLLOW_UP_HERE,
+        keys.NEW_PROSPECT,
+        keys.LIST_UP,
+        keys.LIST_DOWN,
+    ]
     AUTO_FOCUS = ""
     """Nothing has the cursor until the lookup says what to choose (Enter opens a card)."""
 
@@ -597,7 +604,7 @@ class IncomingCallModal(ModalScreen[CallerChoice | None]):
                     key=keys.NEW_PROSPECT.key_display
                 )
             )
-            self.query_one("#caller-search", Button).focus()
+            self.call_after_refresh(self.query_one("#caller-search", Button).focus)
         elif isinstance(found, Candidates):
             self.add_class("-candidates")
             number.update(found.display)
@@ -623,7 +630,9 @@ class IncomingCallModal(ModalScreen[CallerChoice | None]):
                 for match in found.matches
             )
             candidates.highlighted = 0
-            candidates.focus()
+            # Shown by the -candidates class from the next style update on: a hidden widget
+            # cannot take the focus, so it is given after the refresh.
+            self.call_after_refresh(candidates.focus)
             hint.update(
                 _("Enter opens the customer · {key} follow-up · Esc dismisses").format(
                     key=keys.FOLLOW_UP.key_display
@@ -665,7 +674,7 @@ class IncomingCallModal(ModalScreen[CallerChoice | None]):
         found = self.lookup
         if isinstance(found, CallerCard):
             return found.party_id, found.party_number
-        if isinstance(found, Candidates):
+        if isinstance(found, Candidates) and self.is_mounted:
             index = self.query_one("#caller-candidates", OptionList).highlighted
             if index is not None and index < len(found.matches):
                 match = found.matches[index]
@@ -688,6 +697,16 @@ class IncomingCallModal(ModalScreen[CallerChoice | None]):
         party = self.context_party()
         if party is not None:
             self.dismiss(CallerChoice("open", party[0], party[1]))
+
+    def action_cursor_down(self) -> None:
+        """Down: the next candidate, also before the list has the focus."""
+        if isinstance(self.lookup, Candidates):
+            self.query_one("#caller-candidates", OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """Up: the previous candidate."""
+        if isinstance(self.lookup, Candidates):
+            self.query_one("#caller-candidates", OptionList).action_cursor_up()
 
     @on(OptionList.OptionSelected, "#caller-candidates")
     def candidate_chosen(self, event: OptionList.OptionSelected) -> None:

@@ -6,6 +6,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import cast
 
 from textual import on, work
@@ -24,16 +25,18 @@ from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.new_party import NewPartyScreen
-from tui_crm.services import contacts, editing, followups, history, inquiry
+from tui_crm.services import contacts, editing, followups, history, inquiry, letters
 from tui_crm.services.contacts import ContactKey, ContactRow
 from tui_crm.services.editing import phone_kind_label
 from tui_crm.services.followups import FollowUpRow
 from tui_crm.services.history import HistoryKey, HistoryRow
 from tui_crm.services.inquiry import Inquiry
+from tui_crm.services.letters import LetterRow
 from tui_crm.widgets.call_status import CallStatus
 from tui_crm.widgets.contact_list import ContactList
 from tui_crm.widgets.follow_up_list import FollowUpList
 from tui_crm.widgets.history_list import HistoryList, history_kind_label
+from tui_crm.widgets.letter_list import LetterList
 from tui_crm.widgets.paged_list import PagedList
 from tui_crm.widgets.party_tabs import PartyTabs
 from tui_crm.widgets.person_list import PersonList
@@ -52,7 +55,7 @@ shown by a worker when it arrives."""
 PAGE = 100
 """Rows per page of the contact log and the full history."""
 
-LAZY_TABS = ("log", "follow_ups", "history")
+LAZY_TABS = ("log", "follow_ups", "history", "correspondence")
 """Tabs read only when shown (and again after a change while shown)."""
 
 
@@ -116,9 +119,11 @@ class InquiryScreen(CrmScreen):
         keys.CONVERT,
         keys.NEW_CUSTOMER,
         keys.NEW_PROSPECT,
+        keys.LETTER,
         *keys.TAB_BINDINGS,
     ]
     PALETTE = (
+        keys.LETTER,
         keys.EDIT,
         keys.BOOKMARK,
         keys.NEXT_PARTY,
@@ -192,6 +197,8 @@ class InquiryScreen(CrmScreen):
                 yield HistoryList(id="history")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
+            with TabPane(_("Correspondence"), id="tab-correspondence"):
+                yield LetterList(id="letters")
         yield CallStatus(id="call-status")
         yield Footer()
 
@@ -327,6 +334,8 @@ class InquiryScreen(CrmScreen):
             self.load_contacts(data.id)
         elif name == "follow_ups":
             self.load_follow_ups(data.id)
+        elif name == "correspondence":
+            self.load_letters(data.id)
         else:
             self.load_history(data.id, self.history_kind)
 
@@ -382,6 +391,48 @@ class InquiryScreen(CrmScreen):
             self.app.push_screen(
                 FollowUpModal(row.party_id, row.number, row), lambda _row: self.data_changed()
             )
+
+    @work(thread=True, exclusive=True, group="letters", exit_on_error=False)
+    def load_letters(self, party_id: int) -> None:
+        """Read the customer's letters (the correspondence tab)."""
+        with db.connection_context():
+            rows = letters.letters_of(party_id)
+        self.app.call_from_thread(self.show_letters, party_id, rows)
+
+    def show_letters(self, party_id: int, rows: list[LetterRow]) -> None:
+        """Show the letters (if the party is still shown)."""
+        if self.data is not None and self.data.id == party_id:
+            self.query_one(LetterList).show(rows, keep=True)
+
+    @on(PagedList.Opened, "#letters")
+    def open_letter(self, event: PagedList.Opened) -> None:
+        """Enter on a letter opens it in the system's viewer (over SSH: shows the path)."""
+        self.show_letter_file(cast(LetterRow, event.row).path)
+
+    def show_letter_file(self, path: str) -> None:
+        """Open ``path`` locally, else say where it lies."""
+        if letters.open_in_viewer(Path(path)):
+            self.notify(path, title=_("Opening the letter"), markup=False)
+        else:
+            self.notify(path, title=_("The letter is here"), markup=False, timeout=15)
+
+    def action_letter(self) -> None:
+        """Write a Word letter to the customer shown."""
+        if self.data is None:
+            return
+        from tui_crm.screens.letter_modal import LetterModal
+
+        self.app.push_screen(LetterModal(self.data.id, self.data.number), self.letter_written)
+
+    def letter_written(self, row: LetterRow | None) -> None:
+        """Open (or show) the new letter and list it on the correspondence tab."""
+        if row is None:
+            return
+        self.show_letter_file(row.path)
+        self._tabs_loaded.pop("correspondence", None)
+        self._tabs_loaded.pop("log", None)
+        self._tabs_loaded.pop("history", None)
+        self.data_changed()
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load_history(self, party_id: int, kind: str | None) -> None:

@@ -14,9 +14,11 @@ TAB_NAMES = (
     "follow_ups",
     "history",
     "notes",
+    "correspondence",
 )
 """The tabs in order; pane ids are ``tab-<name>`` (Alt+1 … Alt+9). The edit form has only
-some of them; the notes stay last, so Ctrl+PgUp from the first tab lands on them."""
+some of them; the correspondence (letters) comes last, so Ctrl+PgUp from the first tab
+lands on it."""
 
 
 class PartyTabs(TabbedContent):
