@@ -24,12 +24,16 @@ from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.new_party import NewPartyScreen
-from tui_crm.services import contacts, editing, followups, history, inquiry
+from tui_crm.services import account, contacts, editing, followups, history, inquiry, sales
+from tui_crm.services.account import AccountEntry, AccountYear
 from tui_crm.services.contacts import ContactKey, ContactRow
 from tui_crm.services.editing import phone_kind_label
 from tui_crm.services.followups import FollowUpRow
 from tui_crm.services.history import HistoryKey, HistoryRow
 from tui_crm.services.inquiry import Inquiry
+from tui_crm.services.sales import CustomerSales
+from tui_crm.widgets.account_list import AccountList
+from tui_crm.widgets.account_sheet import AccountSheet
 from tui_crm.widgets.call_status import CallStatus
 from tui_crm.widgets.contact_list import ContactList
 from tui_crm.widgets.follow_up_list import FollowUpList
@@ -37,6 +41,7 @@ from tui_crm.widgets.history_list import HistoryList, history_kind_label
 from tui_crm.widgets.paged_list import PagedList
 from tui_crm.widgets.party_tabs import PartyTabs
 from tui_crm.widgets.person_list import PersonList
+from tui_crm.widgets.sales_panel import SalesPanel
 from tui_crm.widgets.summary_strip import SummaryStrip
 
 LABEL_WIDTH = 20
@@ -52,7 +57,7 @@ shown by a worker when it arrives."""
 PAGE = 100
 """Rows per page of the contact log and the full history."""
 
-LAZY_TABS = ("log", "follow_ups", "history")
+LAZY_TABS = ("log", "follow_ups", "history", "account", "sales")
 """Tabs read only when shown (and again after a change while shown)."""
 
 
@@ -192,6 +197,10 @@ class InquiryScreen(CrmScreen):
                 yield HistoryList(id="history")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
+            with TabPane(_("Account sheet"), id="tab-account"):
+                yield AccountSheet(id="account-sheet")
+            with TabPane(_("Sales"), id="tab-sales"):
+                yield SalesPanel(id="sales")
         yield CallStatus(id="call-status")
         yield Footer()
 
@@ -327,6 +336,10 @@ class InquiryScreen(CrmScreen):
             self.load_contacts(data.id)
         elif name == "follow_ups":
             self.load_follow_ups(data.id)
+        elif name == "account":
+            self.load_account(data.id)
+        elif name == "sales":
+            self.load_sales(data.id, data.number)
         else:
             self.load_history(data.id, self.history_kind)
 
@@ -417,6 +430,49 @@ class InquiryScreen(CrmScreen):
         self.app.call_from_thread(
             self.query_one(HistoryList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
         )
+
+    @work(thread=True, exclusive=True, group="account", exit_on_error=False)
+    def load_account(self, party_id: int) -> None:
+        """Read the totals per year and the first page of the account sheet."""
+        with db.connection_context():
+            years = account.years(party_id)
+            entries = account.entries(party_id, None, PAGE + 1)
+        self.app.call_from_thread(self.show_account, party_id, entries, years)
+
+    def show_account(
+        self, party_id: int, entries: list[AccountEntry], years: list[AccountYear]
+    ) -> None:
+        """Show the account sheet (if the party is still shown)."""
+        if self.data is not None and self.data.id == party_id:
+            self.query_one(AccountSheet).show(entries[:PAGE], years, more=len(entries) > PAGE)
+
+    @on(PagedList.PageNeeded, "#account-entries")
+    def more_account(self, event: PagedList.PageNeeded) -> None:
+        """Read the next page of the account sheet."""
+        last = self.query_one(AccountList).last_row
+        if last is not None and self.data is not None:
+            self.load_more_account(self.data.id, last, event.serial)
+
+    @work(thread=True, group="account-page", exit_on_error=False)
+    def load_more_account(self, party_id: int, after: AccountEntry, serial: int) -> None:
+        """Read the page after ``after``, its balance carried on."""
+        with db.connection_context():
+            rows = account.entries(party_id, after, PAGE + 1)
+        self.app.call_from_thread(
+            self.query_one(AccountList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
+        )
+
+    @work(thread=True, exclusive=True, group="sales", exit_on_error=False)
+    def load_sales(self, party_id: int, number: str) -> None:
+        """Count the party's sales."""
+        with db.connection_context():
+            figures = sales.customer_sales(party_id, number, self.context.today)
+        self.app.call_from_thread(self.show_sales, figures)
+
+    def show_sales(self, figures: CustomerSales) -> None:
+        """Show the sales figures (if the party is still shown)."""
+        if self.data is not None and self.data.id == figures.party_id:
+            self.query_one(SalesPanel).show(figures)
 
     def action_cycle_kind(self) -> None:
         """Alt+Y: the full history shows the next kind only (then everything again)."""
