@@ -233,7 +233,7 @@ class CrmApp(App[None]):
             return True if self.context_party() is not None else None
         if action == "log_call":
             return not isinstance(self.screen, ModalScreen)
-        if action in ("follow_up_list", "call_suggestions"):
+        if action in ("follow_up_list", "call_suggestions", "reports"):
             return not isinstance(self.screen, ModalScreen)
         return True
 
@@ -312,6 +312,13 @@ class CrmApp(App[None]):
         if not isinstance(self.screen, SuggestionsScreen):
             self.push_screen(SuggestionsScreen())
 
+    def action_reports(self) -> None:
+        """Alt+R: the sales reports."""
+        from tui_crm.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen())
+
     def _freeze_startup_objects(self) -> None:
         """Keep the start-up heap out of the garbage collector's full passes.
 
@@ -348,6 +355,7 @@ class CrmApp(App[None]):
             "app.refresh": self.action_refresh,
             "app.follow_up_list": self.action_follow_up_list,
             "app.call_suggestions": self.action_call_suggestions,
+            "app.reports": self.action_reports,
             "app.theme": self.action_cycle_theme,
             "app.log_call": self.action_log_call,
             "app.quit": self.action_quit_app,

@@ -422,6 +422,38 @@ LOG_CALL = Binding(
 """Log topic, agreements and duration of the last call placed (when no hang-up is reported)."""
 
 
+# Sales reports ------------------------------------------------------------------------------
+
+REPORTS = Binding(
+    "alt+r",
+    "app.reports",
+    _("Reports"),
+    key_display="Alt+R",
+    id="app.reports",
+    priority=True,
+    show=False,
+)
+"""Show the sales reports (lapsed customers, customers by revenue, company sales)."""
+
+REPORT_EXPORT = Binding(
+    "alt+e", "export", _("Export CSV"), key_display="Alt+E", id="reports.export", priority=True
+)
+"""Write the report shown to a CSV file (the path is asked, with a default)."""
+
+REPORT_PERIOD = Binding(
+    "f8,alt+m",
+    "cycle_period",
+    _("Months/years"),
+    key_display="F8",
+    id="reports.period",
+    priority=True,
+)
+"""Switch the company sales between months and years."""
+
+REPORT_BINDINGS: tuple[Binding, ...] = (REPORTS, REPORT_EXPORT, REPORT_PERIOD)
+"""The bindings of the reports screen."""
+
+
 APP_BINDINGS: tuple[Binding, ...] = (
     HELP,
     SEARCH,
@@ -435,6 +467,7 @@ APP_BINDINGS: tuple[Binding, ...] = (
     CALL_SUGGESTIONS,
     CALL,
     LOG_CALL,
+    REPORTS,
 )
 """Bindings of the App itself."""
 
@@ -452,6 +485,7 @@ ALL: tuple[Binding, ...] = (
     *CHOICE_BINDINGS,
     CALL,
     LOG_CALL,
+    *REPORT_BINDINGS,
 )
 """Every binding, in the order of the help screen: for the config check and the tests."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from tui_crm import formatting
+from tui_crm import formatting, i18n
 from tui_crm.i18n import _
 from tui_crm.services.reports import CustomerRow
 from tui_crm.services.sales import ArticleSales, PeriodRevenue
@@ -17,8 +17,11 @@ def change_text(change: Decimal | None) -> str:
     """``+12,5 %`` / ``−3,0 %`` with the sign always written; ``–`` without a base."""
     if change is None:
         return "–"
+    from babel.numbers import format_decimal
+
     sign = "+" if change > 0 else "−" if change < 0 else "±"
-    return f"{sign}{formatting.number(abs(change))} %"
+    shown = format_decimal(abs(change), format="#,##0.0", locale=i18n.locale_name())
+    return f"{sign}{shown} %"
 
 
 def period_label(period: str) -> str:
