@@ -151,7 +151,7 @@ def account_years(database: Database, party_id: int) -> list[tuple[str, int, int
 def company_periods(database: Database, since: date, until: date, length: int) -> list[Row]:
     """``(period, revenue cents)`` of every month (``length`` 7) or year (4) in [since, until).
 
-    Reads only the index ``document (kind, date, party_id, status, net_total)``.
+    Reads only the covering index ``document (kind, date, party_id, status, net_total)``.
     """
     p = database.param
     key = period(database, "d.date", length)
@@ -175,10 +175,14 @@ def lapsed_page(
         with an id greater than ``after_party``.
     """
     p = database.param
+    # Walk the parties in id order on the (party_id, kind, …) index and stop after a page:
+    # on SQLite the unary + keeps the planner off the kind-first index, which would group
+    # every invoice before returning the first row (1 s instead of 1 ms on 1M customers).
+    where = SALES_WHERE.replace("d.kind", "+d.kind", 1) if is_sqlite(database) else SALES_WHERE
     sql = (
         "SELECT d.party_id, MIN(CASE WHEN d.kind = 'invoice' THEN d.date END), "
         f"MAX(CASE WHEN d.kind = 'invoice' THEN d.date END) AS last_day, {REVENUE} "
-        f"FROM document d WHERE {SALES_WHERE} AND d.party_id > {p} "
+        f"FROM document d WHERE {where} AND d.party_id > {p} "
         "GROUP BY d.party_id "
         f"HAVING MIN(CASE WHEN d.kind = 'invoice' THEN d.date END) < {p} "
         f"AND MAX(CASE WHEN d.kind = 'invoice' THEN d.date END) < {p} "
