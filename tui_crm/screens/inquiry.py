@@ -297,6 +297,7 @@ class InquiryScreen(CrmScreen):
         self.query_one("#notes", Static).update(self.notes_text(data))
         self._tabs_loaded.clear()
         self.load_active_tab()
+        self.read_figures(data.id, data.number)
         self.context_may_have_changed()
 
     # The contact log, follow-up and history tabs ------------------------------------------
@@ -431,6 +432,32 @@ class InquiryScreen(CrmScreen):
             self.query_one(HistoryList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
         )
 
+    @work(thread=True, exclusive=True, group="figures", exit_on_error=False)
+    def read_figures(self, party_id: int, number: str) -> None:
+        """Read the sales and the account sheet ahead (a few ms in this thread), so that
+        their tabs show at once, in one frame, when the clerk switches to them."""
+        with db.connection_context():
+            figures = sales.customer_sales(party_id, number, self.context.today)
+            years = account.years(party_id)
+            entries = account.entries(party_id, None, PAGE + 1)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.figures_read, figures, entries, years)
+
+    def figures_read(
+        self, figures: CustomerSales, entries: list[AccountEntry], years: list[AccountYear]
+    ) -> None:
+        """Fill the sales and account sheet tabs of the party shown while they are hidden."""
+        party_id = figures.party_id
+        if self.data is None or self.data.id != party_id:
+            return
+        for name in ("sales", "account"):
+            if self._tabs_loaded.get(name) != party_id:
+                self._tabs_loaded[name] = party_id
+                if name == "sales":
+                    self.show_sales(figures)
+                else:
+                    self.show_account(party_id, entries, years)
+
     @work(thread=True, exclusive=True, group="account", exit_on_error=False)
     def load_account(self, party_id: int) -> None:
         """Read the totals per year and the first page of the account sheet."""
@@ -444,7 +471,8 @@ class InquiryScreen(CrmScreen):
     ) -> None:
         """Show the account sheet (if the party is still shown)."""
         if self.data is not None and self.data.id == party_id:
-            self.query_one(AccountSheet).show(entries[:PAGE], years, more=len(entries) > PAGE)
+            sheet = self.query_one(AccountSheet)
+            sheet.show(party_id, entries[:PAGE], years, more=len(entries) > PAGE)
 
     @on(PagedList.PageNeeded, "#account-entries")
     def more_account(self, event: PagedList.PageNeeded) -> None:

@@ -55,12 +55,22 @@ class AccountSheet(Vertical):
     }
     """
 
+    party_id: int | None = None
+    """The party shown (None before the first :meth:`show`)."""
+
     def compose(self) -> ComposeResult:
         """The totals and the list."""
         yield Static("", id="account-years")
         yield AccountList(id="account-entries")
 
-    def show(self, entries: Sequence[AccountEntry], years: Sequence[AccountYear], more: bool) -> int:
-        """Show the first page of entries and the totals; return the list's serial."""
+    def show(
+        self,
+        party_id: int,
+        entries: Sequence[AccountEntry],
+        years: Sequence[AccountYear],
+        more: bool,
+    ) -> int:
+        """Show the party's totals and first page of entries; return the list's serial."""
+        self.party_id = party_id
         self.query_one("#account-years", Static).update(years_text(years))
         return self.query_one(AccountList).show(entries, more=more, keep=True)

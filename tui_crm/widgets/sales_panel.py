@@ -113,6 +113,9 @@ class SalesPanel(Horizontal):
     }
     """
 
+    party_id: int | None = None
+    """The party shown (None before the first :meth:`show`)."""
+
     def compose(self) -> ComposeResult:
         """The four parts."""
         with Vertical(id="sales-left"):
@@ -124,6 +127,7 @@ class SalesPanel(Horizontal):
 
     def show(self, sales: CustomerSales) -> None:
         """Show the figures of ``sales``."""
+        self.party_id = sales.party_id
         self.query_one("#sales-years", Static).update(
             years_text(sales.years, formatting.money(sales.total))
         )
