@@ -217,7 +217,7 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
         tabs = screen.query_one(PartyTabs)
         # F7 walks through every tab; the new ones sit before the notes.
         names = []
-        for _ in range(9):
+        for _ in range(11):
             await pilot.press("f7")
             names.append(tabs.active_name)
         assert names == [
@@ -228,6 +228,8 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
             "log",
             "follow_ups",
             "history",
+            "account",
+            "sales",
             "notes",
             "main",
         ]

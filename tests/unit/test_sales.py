@@ -82,7 +82,7 @@ def test_change_examples() -> None:
     assert change(Decimal("-10.00"), Decimal("-20.00")) == Decimal("50.0")
 
 
-amounts = st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False)
+amounts = st.decimals(min_value=-(10**7), max_value=10**7, places=2, allow_nan=False)
 
 
 @given(current=amounts, previous=amounts)
@@ -181,12 +181,16 @@ def test_account_sheet_pages_balance_and_years_agree_with_sql(database: Database
             "SELECT SUM(gross_total) FROM document WHERE party_id = ? AND kind = 'credit_note'",
             (party_id,),
         )
-        paid = sql_cents(database, "SELECT SUM(amount) FROM payment WHERE party_id = ?", (party_id,))
+        paid = sql_cents(
+            database, "SELECT SUM(amount) FROM payment WHERE party_id = ?", (party_id,)
+        )
         balance = invoiced - credited - paid
         assert whole[-1].balance == balance
-        assert sum((entry.debit for entry in whole), Decimal(0)) - sum(
-            (entry.credit for entry in whole), Decimal(0)
-        ) == balance
+        assert (
+            sum((entry.debit for entry in whole), Decimal(0))
+            - sum((entry.credit for entry in whole), Decimal(0))
+            == balance
+        )
         # The demo's account balances with its open items.
         open_balance = sql_cents(
             database,
@@ -205,8 +209,8 @@ def test_account_sheet_pages_balance_and_years_agree_with_sql(database: Database
 
 
 @pytest.fixture
-def empty_party(db_path: Path) -> Iterator[Party]:
-    yield Party.create(number="1")
+def empty_party(db_path: Path) -> Party:
+    return Party.create(number="1")
 
 
 ledger_events = st.lists(
@@ -219,7 +223,9 @@ ledger_events = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(events=ledger_events, page=st.integers(min_value=1, max_value=7))
 def test_running_balance_is_the_sum_so_far(
     empty_party: Party, events: list[tuple[str, int, Decimal]], page: int
@@ -239,9 +245,7 @@ def test_running_balance_is_the_sum_so_far(
         document = Document.create(
             number=f"D{index}", kind=kind, party=party, date=day, gross_total=amount
         )
-        item = item or OpenItem.create(
-            document=document, party=party, amount=amount, due_date=day
-        )
+        item = item or OpenItem.create(document=document, party=party, amount=amount, due_date=day)
     entries: list[account.AccountEntry] = []
     chunk = account.entries(party.id, None, page)
     while chunk:
@@ -288,7 +292,8 @@ def test_lapsed_customers_match_a_plain_count(database: Database) -> None:
     first = rows[0]
     total = sql_cents(database, REVENUE_SQL + " AND party_id = ?", (first.party_id,))
     assert first.revenue == total
-    assert first.last_purchase is not None and first.last_purchase < date(2025, 1, 1)
+    assert first.last_purchase is not None
+    assert first.last_purchase < date(2025, 1, 1)
 
 
 def test_customers_above_revenue_match_a_plain_count(database: Database) -> None:
@@ -313,7 +318,8 @@ def test_customers_above_revenue_match_a_plain_count(database: Database) -> None
 
 def test_company_sales_agree_with_sql(database: Database) -> None:
     months = reports.company(reports.company_default(TODAY, 3))
-    assert months[0].period == "2024-01" and months[-1].period == "2026-06"
+    assert months[0].period == "2024-01"
+    assert months[-1].period == "2026-06"
     for row in months:
         year, month = int(row.period[:4]), int(row.period[5:])
         end = date(year + (month == 12), month % 12 + 1, 1)
@@ -394,6 +400,8 @@ def test_the_same_figures_on_postgresql(pg_url: str, demo_file: Path) -> None:
     assert account.years(party_id) == expected_years
     assert reports.company(reports.company_default(TODAY, 3)) == company
     assert reports.lapsed(lapsed_report, None, 50) == lapsed
-    assert reports.lapsed(lapsed_report, lapsed[9], 50) == reports.lapsed(lapsed_report, None, 60)[10:]
+    assert (
+        reports.lapsed(lapsed_report, lapsed[9], 50) == reports.lapsed(lapsed_report, None, 60)[10:]
+    )
     assert reports.above_revenue(above_report, None, 50) == above
     assert reports.above_revenue(above_report, above[4], 3) == above[5:8]

@@ -65,10 +65,14 @@ def sales_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{figures.number}: revenue {figures.total:.2f} (net, invoices minus credit notes)")
         print("year\trevenue\tprevious\tchange %")
         for row in figures.years:
-            print(f"{row.period}\t{row.revenue:.2f}\t{row.previous:.2f}\t{_amount(row.change) or '-'}")
+            print(
+                f"{row.period}\t{row.revenue:.2f}\t{row.previous:.2f}\t{_amount(row.change) or '-'}"
+            )
         print("month\trevenue\tprevious\tchange %")
         for row in figures.months:
-            print(f"{row.period}\t{row.revenue:.2f}\t{row.previous:.2f}\t{_amount(row.change) or '-'}")
+            print(
+                f"{row.period}\t{row.revenue:.2f}\t{row.previous:.2f}\t{_amount(row.change) or '-'}"
+            )
         year = figures.today.year
         print(f"group\t{year}\t{year - 1}\tchange %\tall years")
         for group in figures.groups:
@@ -144,7 +148,9 @@ def report_command(settings: Settings, args: argparse.Namespace) -> int:
     today = date.today()
     report: reports.Report
     if args.report == "lapsed":
-        report = reports.Lapsed(validation.day(args.before, today), validation.day(args.since, today))
+        report = reports.Lapsed(
+            validation.day(args.before, today), validation.day(args.since, today)
+        )
     elif args.report == "revenue":
         report = reports.AboveRevenue(
             validation.day(args.since, today), validation.amount(args.minimum)

@@ -98,7 +98,7 @@ SELECT y.date, 2, y.id, d.number, y.method, -y.amount
   JOIN document d ON d.id = o.document_id
  WHERE y.party_id = {p}
 """
-"""Invoices (+gross), credit notes (−gross) and payments (−amount) of one party; ``rank``
+"""Invoices (+gross), credit notes (-gross) and payments (-amount) of one party; ``rank``
 orders the entries of one day: invoices, credit notes, payments."""
 
 
@@ -119,7 +119,8 @@ def account_page(
     where = ""
     if after is not None:
         where = (
-            f"WHERE e.day > {p} OR (e.day = {p} AND (e.rank > {p} OR (e.rank = {p} AND e.id > {p})))"
+            f"WHERE e.day > {p} "
+            f"OR (e.day = {p} AND (e.rank > {p} OR (e.rank = {p} AND e.id > {p})))"
         )
         day = after[0].isoformat()
         params += [day, day, after[1], after[1], after[2]]

@@ -24,7 +24,8 @@ from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.new_party import NewPartyScreen
-from tui_crm.services import account, contacts, editing, followups, history, inquiry, sales
+from tui_crm.services import account as account_sheet
+from tui_crm.services import contacts, editing, followups, history, inquiry, sales
 from tui_crm.services.account import AccountEntry, AccountYear
 from tui_crm.services.contacts import ContactKey, ContactRow
 from tui_crm.services.editing import phone_kind_label
@@ -195,12 +196,12 @@ class InquiryScreen(CrmScreen):
             with TabPane(_("9 History"), id="tab-history"):
                 yield Label(self.kind_text(), id="history-kind", markup=False)
                 yield HistoryList(id="history")
-            with TabPane(_("6 Notes"), id="tab-notes"):
-                yield Static("", id="notes")
             with TabPane(_("Account sheet"), id="tab-account"):
                 yield AccountSheet(id="account-sheet")
             with TabPane(_("Sales"), id="tab-sales"):
                 yield SalesPanel(id="sales")
+            with TabPane(_("6 Notes"), id="tab-notes"):
+                yield Static("", id="notes")
         yield CallStatus(id="call-status")
         yield Footer()
 
@@ -438,8 +439,8 @@ class InquiryScreen(CrmScreen):
         their tabs show at once, in one frame, when the clerk switches to them."""
         with db.connection_context():
             figures = sales.customer_sales(party_id, number, self.context.today)
-            years = account.years(party_id)
-            entries = account.entries(party_id, None, PAGE + 1)
+            years = account_sheet.years(party_id)
+            entries = account_sheet.entries(party_id, None, PAGE + 1)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.figures_read, figures, entries, years)
 
@@ -462,8 +463,8 @@ class InquiryScreen(CrmScreen):
     def load_account(self, party_id: int) -> None:
         """Read the totals per year and the first page of the account sheet."""
         with db.connection_context():
-            years = account.years(party_id)
-            entries = account.entries(party_id, None, PAGE + 1)
+            years = account_sheet.years(party_id)
+            entries = account_sheet.entries(party_id, None, PAGE + 1)
         self.app.call_from_thread(self.show_account, party_id, entries, years)
 
     def show_account(
@@ -485,7 +486,7 @@ class InquiryScreen(CrmScreen):
     def load_more_account(self, party_id: int, after: AccountEntry, serial: int) -> None:
         """Read the page after ``after``, its balance carried on."""
         with db.connection_context():
-            rows = account.entries(party_id, after, PAGE + 1)
+            rows = account_sheet.entries(party_id, after, PAGE + 1)
         self.app.call_from_thread(
             self.query_one(AccountList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
         )

@@ -297,7 +297,7 @@ class ReportsScreen(CrmScreen):
         total = sum((row.revenue for row in rows), Decimal("0.00"))
         self.status(
             "company",
-            _("{first}–{last}: {total} net revenue").format(
+            _("{first}-{last}: {total} net revenue").format(
                 first=report.first_year, last=report.last_year, total=formatting.money(total)
             ),
         )

@@ -69,7 +69,9 @@ class AccountYear:
     """The balance at the end of the year."""
 
 
-def entries(party_id: int, after: AccountEntry | None = None, limit: int = PAGE) -> list[AccountEntry]:
+def entries(
+    party_id: int, after: AccountEntry | None = None, limit: int = PAGE
+) -> list[AccountEntry]:
     """A page of the party's account sheet, oldest first.
 
     Args:

@@ -132,7 +132,9 @@ def _customers(rows: list[tuple[int, int, object, object]]) -> list[CustomerRow]
     return result
 
 
-def lapsed(report: Lapsed, after: CustomerRow | None = None, limit: int = PAGE) -> list[CustomerRow]:
+def lapsed(
+    report: Lapsed, after: CustomerRow | None = None, limit: int = PAGE
+) -> list[CustomerRow]:
     """A page of lapsed customers in customer id order."""
     rows = ledger.lapsed_page(
         db.obj,
@@ -155,7 +157,9 @@ def above_revenue(
     return _customers([(row[0], row[1], None, row[2]) for row in rows])
 
 
-def customers(report: Report, after: CustomerRow | None = None, limit: int = PAGE) -> list[CustomerRow]:
+def customers(
+    report: Report, after: CustomerRow | None = None, limit: int = PAGE
+) -> list[CustomerRow]:
     """A page of a customer report (lapsed or above revenue)."""
     if isinstance(report, Lapsed):
         return lapsed(report, after, limit)
@@ -171,7 +175,7 @@ def company(report: CompanySales) -> list[PeriodRevenue]:
     rows = ledger.company_periods(
         db.obj, date(report.first_year - 1, 1, 1), date(report.last_year + 1, 1, 1), length
     )
-    revenue = dict(rows)
+    revenue: dict[str, int] = dict(rows)
     if report.by_month:
         keys = [
             f"{year:04d}-{month:02d}"
@@ -196,8 +200,13 @@ def csv_rows(report: Report) -> Iterator[list[str]]:
     """The header and every row of ``report`` as CSV fields (amounts ``1234.56``, dates ISO)."""
     if isinstance(report, CompanySales):
         yield ["period", "revenue", "previous_year", "change_percent"]
-        for row in company(report):
-            yield [row.period, _money(row.revenue), _money(row.previous), _money(row.change)]
+        for period in company(report):
+            yield [
+                period.period,
+                _money(period.revenue),
+                _money(period.previous),
+                _money(period.change),
+            ]
         return
     header = ["number", "name", "city", "blocked", "revenue", "last_purchase"]
     if isinstance(report, Lapsed):

@@ -25,12 +25,17 @@ def years_text(years: Sequence[AccountYear]) -> Content:
     lines = [
         Content.styled(_("Totals per year"), "bold $accent"),
         Content.styled(
-            head[0].ljust(widths[0]) + "".join(t.rjust(w) for t, w in zip(head[1:], widths[1:], strict=True)),
+            head[0].ljust(widths[0])
+            + "".join(t.rjust(w) for t, w in zip(head[1:], widths[1:], strict=True)),
             "$text-muted",
         ),
     ]
     for year in years:
-        cells = (formatting.money(year.debit), formatting.money(year.credit), formatting.money(year.balance))
+        cells = (
+            formatting.money(year.debit),
+            formatting.money(year.credit),
+            formatting.money(year.balance),
+        )
         lines.append(
             Content(
                 str(year.year).ljust(widths[0])

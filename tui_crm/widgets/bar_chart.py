@@ -21,7 +21,7 @@ FULL = "█"
 HALF = "▌"
 """Half a cell of bar."""
 
-BAR = "$primary"
+BAR = "$secondary"
 """Style of a bar of a positive amount."""
 
 NEGATIVE = "$text-error"

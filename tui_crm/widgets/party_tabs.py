@@ -13,13 +13,12 @@ TAB_NAMES = (
     "log",
     "follow_ups",
     "history",
-    "notes",
     "account",
     "sales",
+    "notes",
 )
 """The tabs in order; pane ids are ``tab-<name>`` (Alt+1 … Alt+9). The edit form has only
-some of them; the notes stay last there, so Ctrl+PgUp from the first tab lands on them. The
-inquiry's account sheet and sales follow the notes."""
+some of them; the notes stay last, so Ctrl+PgUp from the first tab lands on them."""
 
 
 class PartyTabs(TabbedContent):

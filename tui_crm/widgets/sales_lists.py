@@ -14,12 +14,14 @@ from tui_crm.widgets.paged_list import Column, PagedList
 
 
 def change_text(change: Decimal | None) -> str:
-    """``+12,5 %`` / ``−3,0 %`` with the sign always written; ``–`` without a base."""
+    """``+12,5 %`` / ``-3,0 %`` with the sign always written; ``-`` without a base.
+
+    ASCII signs only: the Windows console fonts lack some of the typographic ones."""
     if change is None:
-        return "–"
+        return "-"
     from babel.numbers import format_decimal
 
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    sign = "+" if change > 0 else "-" if change < 0 else "±"
     shown = format_decimal(abs(change), format="#,##0.0", locale=i18n.locale_name())
     return f"{sign}{shown} %"
 
