@@ -137,16 +137,23 @@ async def time_tabs(
 
     def checks(screen: Any, tabs: Any, party_id: int) -> list[tuple[str, Callable[[], bool]]]:
         """The tabs switched to, each with the test that its frame shows the customer."""
+
+        def sales_shown() -> bool:
+            panels = screen.query(SalesPanel)
+            return bool(panels) and panels.first().party_id == party_id
+
+        def account_shown() -> bool:
+            sheets = screen.query(AccountSheet)
+            return (
+                bool(sheets)
+                and sheets.first().party_id == party_id
+                and screen.query_one(AccountList).loaded
+            )
+
         return [
             ("notes", lambda: bool(tabs.active == "tab-notes")),
-            ("sales", lambda: bool(screen.query_one(SalesPanel).party_id == party_id)),
-            (
-                "account",
-                lambda: bool(
-                    screen.query_one(AccountSheet).party_id == party_id
-                    and screen.query_one(AccountList).loaded
-                ),
-            ),
+            ("sales", sales_shown),
+            ("account", account_shown),
         ]
 
     app = TimedApp(Settings(database=str(path), clerk="bench", language="en"), clerk)

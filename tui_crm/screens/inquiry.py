@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import replace
@@ -151,6 +152,8 @@ class InquiryScreen(CrmScreen):
         self._closing = False
         self._ready = False
         self._tabs_loaded: dict[str, int] = {}
+        self._panels: tuple[AccountSheet, SalesPanel] | None = None
+        self._panels_mounted = asyncio.Event()
         self.history_kind: str | None = None
         """The one kind the full history shows, or None for everything."""
         # Made outside a running app (no settings yet), compose starts the read instead.
@@ -196,10 +199,9 @@ class InquiryScreen(CrmScreen):
             with TabPane(_("9 History"), id="tab-history"):
                 yield Label(self.kind_text(), id="history-kind", markup=False)
                 yield HistoryList(id="history")
-            with TabPane(_("Account sheet"), id="tab-account"):
-                yield AccountSheet(id="account-sheet")
-            with TabPane(_("Sales"), id="tab-sales"):
-                yield SalesPanel(id="sales")
+            # Filled on first use (figure_panels): the first frame waits for none of it.
+            yield TabPane(_("Account sheet"), id="tab-account")
+            yield TabPane(_("Sales"), id="tab-sales")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
         yield CallStatus(id="call-status")
@@ -298,7 +300,8 @@ class InquiryScreen(CrmScreen):
         self.query_one("#notes", Static).update(self.notes_text(data))
         self._tabs_loaded.clear()
         self.load_active_tab()
-        self.read_figures(data.id, data.number)
+        # Read ahead once the party is painted, not before: the first frame comes first.
+        self.call_after_refresh(self.read_figures, data.id, data.number)
         self.context_may_have_changed()
 
     # The contact log, follow-up and history tabs ------------------------------------------
@@ -442,9 +445,9 @@ class InquiryScreen(CrmScreen):
             years = account_sheet.years(party_id)
             entries = account_sheet.entries(party_id, None, PAGE + 1)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.figures_read, figures, entries, years)
+            self.app.call_from_thread(self.call_later, self.figures_read, figures, entries, years)
 
-    def figures_read(
+    async def figures_read(
         self, figures: CustomerSales, entries: list[AccountEntry], years: list[AccountYear]
     ) -> None:
         """Fill the sales and account sheet tabs of the party shown while they are hidden."""
@@ -455,9 +458,29 @@ class InquiryScreen(CrmScreen):
             if self._tabs_loaded.get(name) != party_id:
                 self._tabs_loaded[name] = party_id
                 if name == "sales":
-                    self.show_sales(figures)
+                    await self.show_sales(figures)
                 else:
-                    self.show_account(party_id, entries, years)
+                    await self.show_account(party_id, entries, years)
+
+    async def figure_panels(self) -> tuple[AccountSheet, SalesPanel]:
+        """The account sheet and sales panels, mounted into their tabs when first needed."""
+        if self._panels is None:
+            self._panels = (AccountSheet(id="account-sheet"), SalesPanel(id="sales"))
+            sheet, panel = self._panels
+            await self.query_one("#tab-account", TabPane).mount(sheet)
+            await self.query_one("#tab-sales", TabPane).mount(panel)
+            self._panels_mounted.set()
+        await self._panels_mounted.wait()
+        return self._panels
+
+    def focus_list_of(self, name: str) -> None:
+        """Give the keys to the list of the tab ``name`` if it is the one shown."""
+        tabs = self.query_one(PartyTabs)
+        pane = tabs.active_pane
+        if tabs.active_name == name and pane is not None:
+            lists = pane.query(PagedList)
+            if lists:
+                lists.first().focus()
 
     @work(thread=True, exclusive=True, group="account", exit_on_error=False)
     def load_account(self, party_id: int) -> None:
@@ -465,15 +488,18 @@ class InquiryScreen(CrmScreen):
         with db.connection_context():
             years = account_sheet.years(party_id)
             entries = account_sheet.entries(party_id, None, PAGE + 1)
-        self.app.call_from_thread(self.show_account, party_id, entries, years)
+        self.app.call_from_thread(self.call_later, self.show_account, party_id, entries, years)
 
-    def show_account(
+    async def show_account(
         self, party_id: int, entries: list[AccountEntry], years: list[AccountYear]
     ) -> None:
         """Show the account sheet (if the party is still shown)."""
+        if self.data is None or self.data.id != party_id:
+            return
+        sheet, _panel = await self.figure_panels()
         if self.data is not None and self.data.id == party_id:
-            sheet = self.query_one(AccountSheet)
             sheet.show(party_id, entries[:PAGE], years, more=len(entries) > PAGE)
+            self.focus_list_of("account")
 
     @on(PagedList.PageNeeded, "#account-entries")
     def more_account(self, event: PagedList.PageNeeded) -> None:
@@ -496,12 +522,16 @@ class InquiryScreen(CrmScreen):
         """Count the party's sales."""
         with db.connection_context():
             figures = sales.customer_sales(party_id, number, self.context.today)
-        self.app.call_from_thread(self.show_sales, figures)
+        self.app.call_from_thread(self.call_later, self.show_sales, figures)
 
-    def show_sales(self, figures: CustomerSales) -> None:
+    async def show_sales(self, figures: CustomerSales) -> None:
         """Show the sales figures (if the party is still shown)."""
+        if self.data is None or self.data.id != figures.party_id:
+            return
+        _sheet, panel = await self.figure_panels()
         if self.data is not None and self.data.id == figures.party_id:
-            self.query_one(SalesPanel).show(figures)
+            panel.show(figures)
+            self.focus_list_of("sales")
 
     def action_cycle_kind(self) -> None:
         """Alt+Y: the full history shows the next kind only (then everything again)."""
