@@ -242,7 +242,13 @@ class CrmApp(App[None]):
             return None
         if action == "log_call":
             return not isinstance(self.screen, ModalScreen)
-        if action in ("follow_up_list", "call_suggestions", "missed_calls", "mail_merge"):
+        if action in (
+            "follow_up_list",
+            "call_suggestions",
+            "missed_calls",
+            "mail_merge",
+            "reports",
+        ):
             return not isinstance(self.screen, ModalScreen)
         return True
 
@@ -337,6 +343,13 @@ class CrmApp(App[None]):
         if not isinstance(self.screen, MergeScreen):
             self.push_screen(MergeScreen())
 
+    def action_reports(self) -> None:
+        """Alt+R: the sales reports."""
+        from tui_crm.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen())
+
     def _freeze_startup_objects(self) -> None:
         """Keep the start-up heap out of the garbage collector's full passes.
 
@@ -375,6 +388,7 @@ class CrmApp(App[None]):
             "app.call_suggestions": self.action_call_suggestions,
             "app.missed_calls": self.action_missed_calls,
             "app.mail_merge": self.action_mail_merge,
+            "app.reports": self.action_reports,
             "app.theme": self.action_cycle_theme,
             "app.log_call": self.action_log_call,
             "app.quit": self.action_quit_app,

@@ -458,6 +458,38 @@ MERGE_START = Binding("f10,ctrl+s", "start", _("Start"), key_display="F10", id="
 LETTER_BINDINGS: tuple[Binding, ...] = (LETTER, MAIL_MERGE, MERGE_START)
 """The bindings of letters and the mail merge."""
 
+# Sales reports ------------------------------------------------------------------------------
+
+REPORTS = Binding(
+    "alt+r",
+    "app.reports",
+    _("Reports"),
+    key_display="Alt+R",
+    id="app.reports",
+    priority=True,
+    show=False,
+)
+"""Show the sales reports (lapsed customers, customers by revenue, company sales)."""
+
+REPORT_EXPORT = Binding(
+    "alt+e", "export", _("Export CSV"), key_display="Alt+E", id="reports.export", priority=True
+)
+"""Write the report shown to a CSV file (the path is asked, with a default)."""
+
+REPORT_PERIOD = Binding(
+    "f8,alt+m",
+    "cycle_period",
+    _("Months/years"),
+    key_display="F8",
+    id="reports.period",
+    priority=True,
+)
+"""Switch the company sales between months and years."""
+
+REPORT_BINDINGS: tuple[Binding, ...] = (REPORTS, REPORT_EXPORT, REPORT_PERIOD)
+"""The bindings of the reports screen."""
+
+
 APP_BINDINGS: tuple[Binding, ...] = (
     HELP,
     SEARCH,
@@ -473,6 +505,7 @@ APP_BINDINGS: tuple[Binding, ...] = (
     LOG_CALL,
     MISSED_CALLS,
     MAIL_MERGE,
+    REPORTS,
 )
 """Bindings of the App itself."""
 
@@ -492,6 +525,7 @@ ALL: tuple[Binding, ...] = (
     LOG_CALL,
     MISSED_CALLS,
     *LETTER_BINDINGS,
+    *REPORT_BINDINGS,
 )
 """Every binding, in the order of the help screen: for the config check and the tests."""
 

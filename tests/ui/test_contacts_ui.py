@@ -218,7 +218,7 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
         # F7 walks through every tab; the new ones sit before the notes, the
         # correspondence comes last.
         names = []
-        for _ in range(10):
+        for _ in range(12):
             await pilot.press("f7")
             names.append(tabs.active_name)
         assert names == [
@@ -229,6 +229,8 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
             "log",
             "follow_ups",
             "history",
+            "account",
+            "sales",
             "notes",
             "correspondence",
             "main",

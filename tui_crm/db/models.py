@@ -259,6 +259,11 @@ class Document(BaseModel):
             (("party", "date"), False),
             (("kind", "date"), False),
             (("date",), False),
+            # Covering indexes of the sales figures (schema version 6): company sales and
+            # revenue since a day read the first, a customer's sales and the lapsed
+            # customers the second, neither touching the table.
+            (("kind", "date", "party", "status", "net_total"), False),
+            (("party", "kind", "date", "status", "net_total"), False),
         )
 
 

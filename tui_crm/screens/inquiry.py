@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import replace
@@ -25,13 +26,18 @@ from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.new_party import NewPartyScreen
-from tui_crm.services import contacts, editing, followups, history, inquiry, letters
+from tui_crm.services import account as account_sheet
+from tui_crm.services import contacts, editing, followups, history, inquiry, letters, sales
+from tui_crm.services.account import AccountEntry, AccountYear
 from tui_crm.services.contacts import ContactKey, ContactRow
 from tui_crm.services.editing import phone_kind_label
 from tui_crm.services.followups import FollowUpRow
 from tui_crm.services.history import HistoryKey, HistoryRow
 from tui_crm.services.inquiry import Inquiry
 from tui_crm.services.letters import LetterRow
+from tui_crm.services.sales import CustomerSales
+from tui_crm.widgets.account_list import AccountList
+from tui_crm.widgets.account_sheet import AccountSheet
 from tui_crm.widgets.call_status import CallStatus
 from tui_crm.widgets.contact_list import ContactList
 from tui_crm.widgets.follow_up_list import FollowUpList
@@ -40,6 +46,7 @@ from tui_crm.widgets.letter_list import LetterList
 from tui_crm.widgets.paged_list import PagedList
 from tui_crm.widgets.party_tabs import PartyTabs
 from tui_crm.widgets.person_list import PersonList
+from tui_crm.widgets.sales_panel import SalesPanel
 from tui_crm.widgets.summary_strip import SummaryStrip
 
 LABEL_WIDTH = 20
@@ -55,7 +62,7 @@ shown by a worker when it arrives."""
 PAGE = 100
 """Rows per page of the contact log and the full history."""
 
-LAZY_TABS = ("log", "follow_ups", "history", "correspondence")
+LAZY_TABS = ("log", "follow_ups", "history", "account", "sales", "correspondence")
 """Tabs read only when shown (and again after a change while shown)."""
 
 
@@ -150,6 +157,8 @@ class InquiryScreen(CrmScreen):
         self._closing = False
         self._ready = False
         self._tabs_loaded: dict[str, int] = {}
+        self._panels: tuple[AccountSheet, SalesPanel] | None = None
+        self._panels_mounted = asyncio.Event()
         self.history_kind: str | None = None
         """The one kind the full history shows, or None for everything."""
         # Made outside a running app (no settings yet), compose starts the read instead.
@@ -195,6 +204,9 @@ class InquiryScreen(CrmScreen):
             with TabPane(_("9 History"), id="tab-history"):
                 yield Label(self.kind_text(), id="history-kind", markup=False)
                 yield HistoryList(id="history")
+            # Filled on first use (figure_panels): the first frame waits for none of it.
+            yield TabPane(_("Account sheet"), id="tab-account")
+            yield TabPane(_("Sales"), id="tab-sales")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
             with TabPane(_("Correspondence"), id="tab-correspondence"):
@@ -295,6 +307,8 @@ class InquiryScreen(CrmScreen):
         self.query_one("#notes", Static).update(self.notes_text(data))
         self._tabs_loaded.clear()
         self.load_active_tab()
+        # Read ahead once the party is painted, not before: the first frame comes first.
+        self.call_after_refresh(self.read_figures, data.id, data.number)
         self.context_may_have_changed()
 
     # The contact log, follow-up and history tabs ------------------------------------------
@@ -336,6 +350,10 @@ class InquiryScreen(CrmScreen):
             self.load_follow_ups(data.id)
         elif name == "correspondence":
             self.load_letters(data.id)
+        elif name == "account":
+            self.load_account(data.id)
+        elif name == "sales":
+            self.load_sales(data.id, data.number)
         else:
             self.load_history(data.id, self.history_kind)
 
@@ -468,6 +486,103 @@ class InquiryScreen(CrmScreen):
         self.app.call_from_thread(
             self.query_one(HistoryList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
         )
+
+    @work(thread=True, exclusive=True, group="figures", exit_on_error=False)
+    def read_figures(self, party_id: int, number: str) -> None:
+        """Read the sales and the account sheet ahead (a few ms in this thread), so that
+        their tabs show at once, in one frame, when the clerk switches to them."""
+        with db.connection_context():
+            figures = sales.customer_sales(party_id, number, self.context.today)
+            years = account_sheet.years(party_id)
+            entries = account_sheet.entries(party_id, None, PAGE + 1)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.call_later, self.figures_read, figures, entries, years)
+
+    async def figures_read(
+        self, figures: CustomerSales, entries: list[AccountEntry], years: list[AccountYear]
+    ) -> None:
+        """Fill the sales and account sheet tabs of the party shown while they are hidden."""
+        party_id = figures.party_id
+        if self.data is None or self.data.id != party_id:
+            return
+        for name in ("sales", "account"):
+            if self._tabs_loaded.get(name) != party_id:
+                self._tabs_loaded[name] = party_id
+                if name == "sales":
+                    await self.show_sales(figures)
+                else:
+                    await self.show_account(party_id, entries, years)
+
+    async def figure_panels(self) -> tuple[AccountSheet, SalesPanel]:
+        """The account sheet and sales panels, mounted into their tabs when first needed."""
+        if self._panels is None:
+            self._panels = (AccountSheet(id="account-sheet"), SalesPanel(id="sales"))
+            sheet, panel = self._panels
+            await self.query_one("#tab-account", TabPane).mount(sheet)
+            await self.query_one("#tab-sales", TabPane).mount(panel)
+            self._panels_mounted.set()
+        await self._panels_mounted.wait()
+        return self._panels
+
+    def focus_list_of(self, name: str) -> None:
+        """Give the keys to the list of the tab ``name`` if it is the one shown."""
+        tabs = self.query_one(PartyTabs)
+        pane = tabs.active_pane
+        if tabs.active_name == name and pane is not None:
+            lists = pane.query(PagedList)
+            if lists:
+                lists.first().focus()
+
+    @work(thread=True, exclusive=True, group="account", exit_on_error=False)
+    def load_account(self, party_id: int) -> None:
+        """Read the totals per year and the first page of the account sheet."""
+        with db.connection_context():
+            years = account_sheet.years(party_id)
+            entries = account_sheet.entries(party_id, None, PAGE + 1)
+        self.app.call_from_thread(self.call_later, self.show_account, party_id, entries, years)
+
+    async def show_account(
+        self, party_id: int, entries: list[AccountEntry], years: list[AccountYear]
+    ) -> None:
+        """Show the account sheet (if the party is still shown)."""
+        if self.data is None or self.data.id != party_id:
+            return
+        sheet, _panel = await self.figure_panels()
+        if self.data is not None and self.data.id == party_id:
+            sheet.show(party_id, entries[:PAGE], years, more=len(entries) > PAGE)
+            self.focus_list_of("account")
+
+    @on(PagedList.PageNeeded, "#account-entries")
+    def more_account(self, event: PagedList.PageNeeded) -> None:
+        """Read the next page of the account sheet."""
+        last = self.query_one(AccountList).last_row
+        if last is not None and self.data is not None:
+            self.load_more_account(self.data.id, last, event.serial)
+
+    @work(thread=True, group="account-page", exit_on_error=False)
+    def load_more_account(self, party_id: int, after: AccountEntry, serial: int) -> None:
+        """Read the page after ``after``, its balance carried on."""
+        with db.connection_context():
+            rows = account_sheet.entries(party_id, after, PAGE + 1)
+        self.app.call_from_thread(
+            self.query_one(AccountList).extend, rows[:PAGE], more=len(rows) > PAGE, serial=serial
+        )
+
+    @work(thread=True, exclusive=True, group="sales", exit_on_error=False)
+    def load_sales(self, party_id: int, number: str) -> None:
+        """Count the party's sales."""
+        with db.connection_context():
+            figures = sales.customer_sales(party_id, number, self.context.today)
+        self.app.call_from_thread(self.call_later, self.show_sales, figures)
+
+    async def show_sales(self, figures: CustomerSales) -> None:
+        """Show the sales figures (if the party is still shown)."""
+        if self.data is None or self.data.id != figures.party_id:
+            return
+        _sheet, panel = await self.figure_panels()
+        if self.data is not None and self.data.id == figures.party_id:
+            panel.show(figures)
+            self.focus_list_of("sales")
 
     def action_cycle_kind(self) -> None:
         """Alt+Y: the full history shows the next kind only (then everything again)."""

@@ -3,8 +3,9 @@
 ``N`` is the number of party records (the customer master): about 85 % customers and 15 %
 prospects, about a third of them companies with contact persons. Every customer brings
 its history: documents over six years (quote → order → delivery note → invoice, some
-credit notes) with lines, open items of the last three years with payments and dunning
-notices, follow-ups, the contact log, phone numbers, emails and bank accounts.
+credit notes, refunded the same day) with lines, an open item with payments for every
+invoice and credit note (older than three years: settled; younger: partly open and
+dunned), follow-ups, the contact log, phone numbers, emails and bank accounts.
 
 Numbers (unique at any ``N``; the sequences continue after them):
 
@@ -73,7 +74,7 @@ HISTORY_DAYS = 6 * 365
 """How far back customers and their documents go."""
 
 OPEN_ITEM_DAYS = 3 * 365
-"""Invoices younger than this have an open item (settled or not); older ones were settled."""
+"""Invoices younger than this may still be open (partly paid, dunned); older ones are settled."""
 
 CUSTOMER_BASE = 100_000
 """First customer, prospect and document number."""
@@ -1370,6 +1371,25 @@ class _Generator:
                 self.rows["document_link"].append(
                     (self._next("document_link"), previous, document_id)
                 )
+                # The credit is refunded the same day: a settled open item of minus the
+                # gross total and a negative payment, so the account sheet balances.
+                item_id = self._next("open_item")
+                refund = -credit_totals[2]
+                self._payment(item_id, party_id, offset, refund, "transfer", fixed=True)
+                self.rows["open_item"].append(
+                    (
+                        item_id,
+                        document_id,
+                        party_id,
+                        refund,
+                        refund,
+                        self._day(offset),
+                        0,
+                        None,
+                        f"{self._day(offset)} 12:00:00",
+                        1,
+                    )
+                )
         return dunning
 
     @staticmethod
@@ -1427,6 +1447,26 @@ class _Generator:
     ) -> tuple[str, int]:
         """Write the open item of an invoice; return the invoice status and dunning level."""
         if offset < -OPEN_ITEM_DAYS:
+            # Settled long ago: paid in full halfway through the terms. No random draw, so
+            # everything else a seed gives stays the same.
+            item_id = self._next("open_item")
+            pay_day = offset + days_net // 2
+            method = "direct_debit" if direct_debit else "transfer"
+            self._payment(item_id, party_id, pay_day, amount, method, fixed=True)
+            self.rows["open_item"].append(
+                (
+                    item_id,
+                    document_id,
+                    party_id,
+                    amount,
+                    amount,
+                    self._day(offset + days_net),
+                    0,
+                    None,
+                    f"{self._day(pay_day)} 12:00:00",
+                    1,
+                )
+            )
             return "done", 0
         rand = self.rng.random
         due = offset + days_net
@@ -1491,7 +1531,11 @@ class _Generator:
         )
         return ("done" if closed_at else "open"), level
 
-    def _payment(self, item_id: int, party_id: int, day: int, amount: int, method: str) -> None:
+    def _payment(
+        self, item_id: int, party_id: int, day: int, amount: int, method: str, fixed: bool = False
+    ) -> None:
+        """Write a payment; ``fixed`` stamps it at noon instead of drawing a time."""
+        stamp = f"{self._day(day)} 12:00:00" if fixed else self._stamp(day)
         self.rows["payment"].append(
             (
                 self._next("payment"),
@@ -1502,7 +1546,7 @@ class _Generator:
                 method,
                 "",
                 4,
-                self._stamp(day),
+                stamp,
                 1,
             )
         )

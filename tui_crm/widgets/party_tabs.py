@@ -13,6 +13,8 @@ TAB_NAMES = (
     "log",
     "follow_ups",
     "history",
+    "account",
+    "sales",
     "notes",
     "correspondence",
 )
