@@ -33,6 +33,13 @@ from tui_crm.services.editing import ConflictError, PartyValues, PhoneValue
 from tui_crm.services.validation import FieldError
 
 
+@pytest.fixture(autouse=True)
+def _clerks(people: Path) -> None:
+    """The clerks who save in these tests (a save by an unknown login is refused)."""
+    ensure_clerk("alice")
+    ensure_clerk("bob")
+
+
 def party_id(number: str) -> int:
     return int(Party.get(Party.number == number).id)
 
