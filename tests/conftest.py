@@ -127,31 +127,17 @@ def _pg_database_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """The name of a migrated, empty PostgreSQL database of this run, to clone per test."""
+def pg_run_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of this test run (its own, so runs don't collide),
+    dropped at the end of the run."""
     admin: Any = _pg_admin()
-    name = f"tuicrm_tpl_{uuid.uuid4().hex[:12]}"
+    name = f"tuicrm_run_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
     try:
         database = open_database(_pg_database_url(name))
         migrate(database)
         database.close()
-        yield name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-@pytest.fixture
-def pg_migrated_url(pg_template: str) -> Iterator[str]:
-    """A fresh migrated PostgreSQL database (a copy of the run's template), dropped after."""
-    admin: Any = _pg_admin()
-    name = f"tuicrm_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    try:
         yield _pg_database_url(name)
     finally:
         if db.obj is not None:
@@ -159,6 +145,24 @@ def pg_migrated_url(pg_template: str) -> Iterator[str]:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def pg_migrated_url(pg_run_url: str) -> Iterator[str]:
+    """The run's PostgreSQL database, emptied for this test (every table but the schema
+    version truncated, ids restarted): as fresh as a new database, in milliseconds."""
+    from tui_crm.db.models import MODELS, SchemaVersion
+
+    database = open_database(pg_run_url)
+    tables = ", ".join(
+        f'"{model._meta.table_name}"' for model in MODELS if model is not SchemaVersion
+    )
+    database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    try:
+        yield pg_run_url
+    finally:
+        if db.obj is not None:
+            db.close()
 
 
 @pytest.fixture

@@ -137,7 +137,12 @@ def test_a_role_change_counts_at_the_next_save(office: str) -> None:
     with pytest.raises(PermissionDenied):
         edit_customer("carl")
     row = AuditLog.select().where(AuditLog.table_name == "clerk").order_by(AuditLog.id).first()
-    assert (row.field, row.old_value, row.new_value, row.clerk) == ("role", "clerk", "inquiry", "ada")
+    assert (row.field, row.old_value, row.new_value, row.clerk) == (
+        "role",
+        "clerk",
+        "inquiry",
+        "ada",
+    )
 
 
 def test_the_first_admin_is_bootstrapped_then_only_admins_manage_clerks(people: str) -> None:

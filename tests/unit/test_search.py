@@ -13,6 +13,9 @@ from tui_crm.db.models import ContactPerson, Email, NumberHistory, Party
 from tui_crm.services import customers
 
 
+pytestmark = pytest.mark.backends
+
+
 @pytest.fixture
 def crowd(db_path: Path) -> Path:
     """Parties that the rules below must tell apart."""
