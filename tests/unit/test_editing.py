@@ -32,7 +32,6 @@ from tui_crm.services.customers import ensure_clerk
 from tui_crm.services.editing import ConflictError, PartyValues, PhoneValue
 from tui_crm.services.validation import FieldError
 
-
 pytestmark = pytest.mark.backends
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -172,7 +171,7 @@ def test_payments_add_up_and_refuse_overpaying_and_stale_versions(office: str) -
     )
     with pytest.raises(payments.PaymentConflict):
         payments.record_payment(item, Decimal("1.00"), "acco", expected_version=1)
-    with pytest.raises(ValidationError, match="69.90"):
+    with pytest.raises(ValidationError, match=r"69\.90"):
         payments.record_payment(item, Decimal("70.00"), "acco")
     payments.record_payment(item, Decimal("69.90"), "ada")
     stored = OpenItem.get_by_id(item)

@@ -12,7 +12,6 @@ from tui_crm.db.connection import db
 from tui_crm.db.models import ContactPerson, Email, NumberHistory, Party
 from tui_crm.services import customers
 
-
 pytestmark = pytest.mark.backends
 
 
