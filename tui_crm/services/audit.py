@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from peewee import JOIN
 
@@ -13,6 +13,11 @@ from tui_crm.db import queries
 from tui_crm.db.models import AuditLog, Party
 from tui_crm.errors import CrmError
 from tui_crm.i18n import _
+
+
+def _tuples(query: Any) -> list[tuple[Any, ...]]:
+    """Run a ``.tuples()`` query (the stubs type its rows as models)."""
+    return [tuple(row) for row in cast(Iterable[Any], query.tuples())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,7 @@ def entries(
             .order_by(AuditLog.id)
             .limit(batch)
         )
-        rows = [tuple(row) for row in query.tuples()]
+        rows = _tuples(query)
         for row in rows:
             yield AuditRow(
                 id=int(row[0]),

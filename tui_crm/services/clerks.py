@@ -7,13 +7,20 @@ an admin. Each change writes audit rows (``clerk.role``, ``clerk.login``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from tui_crm.db.models import ROLES, AuditLog, Clerk, now
 from tui_crm.errors import PermissionDenied, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services.roles import ClerkRef, Permission, require
 from tui_crm.services.transactions import retrying, writing
+
+
+def _tuples(query: Any) -> list[tuple[Any, ...]]:
+    """Run a ``.tuples()`` query (the stubs type its rows as models)."""
+    return [tuple(row) for row in cast(Iterable[Any], query.tuples())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +46,7 @@ def list_clerks() -> list[ClerkRow]:
     )
     return [
         ClerkRow(int(i), str(login), str(name), str(role), bool(active))
-        for i, login, name, role, active in query.tuples()
+        for i, login, name, role, active in _tuples(query)
     ]
 
 
@@ -118,10 +125,8 @@ def set_role(login: str, role: str, acting: ClerkRef) -> ClerkRow:
     _check_role(role)
     with writing():
         by = _authorise(acting, role)
-        rows = list(
-            Clerk.select(Clerk.id, Clerk.name, Clerk.role, Clerk.active)
-            .where(Clerk.login == login)
-            .tuples()
+        rows = _tuples(
+            Clerk.select(Clerk.id, Clerk.name, Clerk.role, Clerk.active).where(Clerk.login == login)
         )
         if not rows:
             raise ValidationError(_("No clerk {clerk}.").format(clerk=login), title=_("Clerk"))

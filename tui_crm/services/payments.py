@@ -8,15 +8,22 @@ One transaction inserts the :class:`~tui_crm.db.models.Payment`, raises the open
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from tui_crm.db.models import AuditLog, OpenItem, Payment, now
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services.roles import ClerkRef, Permission, require
 from tui_crm.services.transactions import retrying, writing
+
+
+def _tuples(query: Any) -> list[tuple[Any, ...]]:
+    """Run a ``.tuples()`` query (the stubs type its rows as models)."""
+    return [tuple(row) for row in cast(Iterable[Any], query.tuples())]
 
 
 class PaymentConflict(CrmError):
@@ -72,14 +79,11 @@ def record_payment(
         raise ValidationError(_("Enter a positive amount."), title=_("Payment"))
     with writing():
         clerk_id, login = require(clerk, Permission.ACCOUNTING)
-        found = [
-            tuple(row)
-            for row in OpenItem.select(
-                OpenItem.party, OpenItem.amount, OpenItem.paid, OpenItem.version
+        found = _tuples(
+            OpenItem.select(OpenItem.party, OpenItem.amount, OpenItem.paid, OpenItem.version).where(
+                OpenItem.id == open_item_id
             )
-            .where(OpenItem.id == open_item_id)
-            .tuples()
-        ]
+        )
         if not found:
             raise PaymentConflict(_("The open item does not exist (any more)."), _("Payment"))
         party_id, total, paid, version = found[0]

@@ -11,7 +11,9 @@ who acts and the :class:`Permission` the action needs. The roles:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
+from typing import Any, cast
 
 from tui_crm.db.models import ROLES, Clerk
 from tui_crm.errors import PermissionDenied, ValidationError
@@ -19,6 +21,11 @@ from tui_crm.i18n import _
 
 ClerkRef = int | str
 """A clerk given by database id or login."""
+
+
+def _tuples(query: Any) -> list[tuple[Any, ...]]:
+    """Run a ``.tuples()`` query (the stubs type its rows as models)."""
+    return [tuple(row) for row in cast(Iterable[Any], query.tuples())]
 
 
 class Permission(Enum):
@@ -71,7 +78,7 @@ def lookup(clerk: ClerkRef) -> tuple[int, str, str, bool]:
         if isinstance(clerk, int)
         else query.where(Clerk.login == clerk)
     )
-    rows = [tuple(row) for row in query.tuples()]
+    rows = _tuples(query)
     if not rows:
         raise ValidationError(_("No clerk {clerk}.").format(clerk=clerk), title=_("Clerk"))
     clerk_id, login, role, active = rows[0]
