@@ -4,7 +4,8 @@ same workload on PostgreSQL beside it.
 Usage::
 
     python bench/bench_concurrency.py [--customers N] [--seed S] [--db FILE]
-                                      [--writers W] [--saves N] [--pg URL | --no-pg]
+                                      [--writers W] [--saves N] [--pause-ms MS]
+                                      [--pg URL | --no-pg]
 
 The database is a ``tui-crm demo`` database of N customers (default 100,000), cached in
 ``bench/out/demo-<N>-seed<S>.sqlite`` (``--db FILE`` uses or creates that file). It is never
@@ -16,8 +17,10 @@ W writer processes (default 8) start together and each makes ``--saves`` saves (
 300) as clerks do, each one committed: 60 % a customer edited in the edit mode
 (``editing.save`` of the notes, read first, on 2,000 customers shared by all writers),
 20 % a follow-up created, 20 % a contact logged. A save is timed from the call to its
-commit. A conflict (another writer saved the same customer in between) is counted, not
-failed; any other exception is a failed save.
+commit. Between two saves a writer waits a random 0 to 2 x ``--pause-ms`` (default 0: every
+writer saves back to back, the worst case; a clerk at the counter saves far less often).
+A conflict (another writer saved the same customer in between) is counted, not failed;
+any other exception is a failed save.
 
 Figures (JSON lines): ``concurrent_save_sqlite`` and ``concurrent_save_postgresql``:
 ``value`` is the p95 in ms, with p50, max, saves, conflicts and failed.
@@ -38,6 +41,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -58,7 +62,7 @@ def say(message: str) -> None:
     print(f"bench_concurrency: {message}", file=sys.stderr, flush=True)
 
 
-def worker(target: str, index: int, saves: int, start_at: float, seed: int) -> None:
+def worker(target: str, index: int, saves: int, start_at: float, seed: int, pause: float) -> None:
     """One clerk process: wait for the common start, save, print the timings as JSON."""
     from tui_crm.db.connection import open_database
     from tui_crm.db.models import Clerk, Party
@@ -67,7 +71,8 @@ def worker(target: str, index: int, saves: int, start_at: float, seed: int) -> N
 
     open_database(target)
     login = f"bench{index}"
-    ids = [int(row[0]) for row in Party.select(Party.id).order_by(Party.id).limit(POOL).tuples()]
+    query = Party.select(Party.id).order_by(Party.id).limit(POOL)
+    ids = [int(row[0]) for row in cast(list[Any], query.tuples())]
     assert Clerk.select().where(Clerk.login == login).exists()
     rng = random.Random(seed * 100 + index)
     times: list[float] = []
@@ -75,6 +80,7 @@ def worker(target: str, index: int, saves: int, start_at: float, seed: int) -> N
     errors: list[str] = []
     time.sleep(max(0.0, start_at - time.time()))
     for step in range(saves):
+        time.sleep(rng.uniform(0, 2 * pause))
         party = rng.choice(ids)
         kind = rng.random()
         try:
@@ -100,7 +106,7 @@ def worker(target: str, index: int, saves: int, start_at: float, seed: int) -> N
     print(json.dumps({"times": times, "conflicts": conflicts, "failed": failed, "errors": errors}))
 
 
-def run_writers(target: str, writers: int, saves: int, seed: int) -> dict[str, object]:
+def run_writers(target: str, writers: int, saves: int, seed: int, pause: float) -> dict[str, Any]:
     """Start the writer processes together; return the pooled figures."""
     start_at = time.time() + 3.0  # every process imported and connected by then
     processes = [
@@ -118,6 +124,8 @@ def run_writers(target: str, writers: int, saves: int, seed: int) -> dict[str, o
                 str(start_at),
                 "--seed",
                 str(seed),
+                "--pause-ms",
+                str(pause * 1000),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -127,6 +135,7 @@ def run_writers(target: str, writers: int, saves: int, seed: int) -> dict[str, o
     times: list[float] = []
     conflicts = failed = 0
     errors: list[str] = []
+    began = time.time()
     for process in processes:
         out, _ = process.communicate(timeout=1200)
         if process.returncode != 0:
@@ -138,8 +147,10 @@ def run_writers(target: str, writers: int, saves: int, seed: int) -> dict[str, o
         conflicts += result["conflicts"]
         failed += result["failed"]
         errors += result["errors"]
+    elapsed = max(time.time() - max(began, start_at), 1e-9)
     return {
         "value": ms(percentile(times, 0.95)) if times else None,
+        "saves_per_second": round(len(times) / elapsed, 1),
         "p50": ms(percentile(times, 0.5)) if times else None,
         "max": ms(max(times)) if times else None,
         "saves": len(times),
@@ -169,14 +180,16 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="the demo database to use (or create)")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--saves", type=int, default=300, help="saves per writer")
+    parser.add_argument("--pause-ms", type=float, default=0.0, help="mean pause between saves")
     parser.add_argument("--pg", default=PG_SERVER, help="PostgreSQL server URL (any database)")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    pause = args.pause_ms / 1000
     if args.worker is not None:
-        worker(args.target, args.worker, args.saves, args.start_at, args.seed)
+        worker(args.target, args.worker, args.saves, args.start_at, args.seed, pause)
         return
 
     source = args.db or BENCH_OUT / f"demo-{args.customers}-seed{args.seed}.sqlite"
@@ -194,8 +207,15 @@ def main() -> None:
         reader.close()
         add_clerks(str(copy), args.writers)
         say(f"{args.writers} writers x {args.saves} saves on SQLite")
-        figures = run_writers(str(copy), args.writers, args.saves, args.seed)
-        emit("concurrent_save_sqlite", figures.pop("value"), "ms", 50.0, **figures)  # type: ignore[arg-type]
+        figures = run_writers(str(copy), args.writers, args.saves, args.seed, pause)
+        emit(
+            "concurrent_save_sqlite",
+            figures.pop("value"),
+            "ms",
+            50.0,
+            pause_ms=args.pause_ms,
+            **figures,
+        )
         if args.no_pg:
             return
         try:
@@ -219,8 +239,15 @@ def main() -> None:
             say(f"copying the database to {name} (tui-crm db copy)")
             copy_to(copy, url)
             say(f"{args.writers} writers x {args.saves} saves on PostgreSQL")
-            figures = run_writers(url, args.writers, args.saves, args.seed)
-            emit("concurrent_save_postgresql", figures.pop("value"), "ms", None, **figures)  # type: ignore[arg-type]
+            figures = run_writers(url, args.writers, args.saves, args.seed, pause)
+            emit(
+                "concurrent_save_postgresql",
+                figures.pop("value"),
+                "ms",
+                None,
+                pause_ms=args.pause_ms,
+                **figures,
+            )
         finally:
             with admin.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
