@@ -494,10 +494,10 @@ def call_command(settings: Settings, number_or_customer: str) -> int:
 
 def _writing_clerk(settings: Settings) -> str:
     """The session clerk, created on first use as the app does."""
-    from tui_crm.db.connection import db
     from tui_crm.services.customers import ensure_clerk
+    from tui_crm.services.transactions import writing
 
-    with db.atomic():
+    with writing():
         ensure_clerk(settings.clerk)
     return settings.clerk
 
@@ -581,7 +581,9 @@ def prepare_database(settings: Settings) -> int:
     assert isinstance(database, Database)
     if migrations.current_version(database) == 0:
         migrations.migrate(database)
-    with database.atomic():
+    from tui_crm.services.transactions import writing
+
+    with writing():
         return ensure_clerk(settings.clerk)
 
 
