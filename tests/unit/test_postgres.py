@@ -64,3 +64,23 @@ def test_sum_of_100000_dimes_is_exact(pg_url: str) -> None:
         )
         total = cursor.fetchone()[0]
     assert OpenItem.amount.to_decimal(total) == Decimal("10000.00")
+
+
+def test_a_failed_migration_leaves_nothing_and_a_good_one_applies(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.test_db import _next_migration
+
+    database = open_database(pg_url)
+    migrations.migrate(database)
+    shipped, latest = migrations.MIGRATIONS, migrations.LATEST
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, True)))
+    monkeypatch.setattr(migrations, "LATEST", latest + 1)
+    with pytest.raises(RuntimeError):
+        migrations.migrate(database)
+    assert migrations.current_version(database) == latest
+    assert "extra" not in database.get_tables()
+    assert "shoe_size" not in {c.name for c in database.get_columns("party")}
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, False)))
+    assert migrations.migrate(database) == [latest + 1]
+    assert "shoe_size" in {c.name for c in database.get_columns("party")}
