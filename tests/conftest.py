@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,9 +30,40 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_CURSOR_BLINK", "0")
 
 
+BACKENDS = ("sqlite", "postgresql")
+"""What ``@pytest.mark.backends`` runs a test on (``TUI_CRM_TEST_BACKENDS=sqlite`` limits it)."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests (or modules) marked ``backends`` once on SQLite and once on PostgreSQL."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        wanted = os.environ.get("TUI_CRM_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
+        metafunc.parametrize(
+            "backend", [name for name in BACKENDS if name in wanted], indirect=True
+        )
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Iterator[Path]:
-    """A migrated database in a temp file (thread workers need a file, not :memory:)."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` (the default) or ``postgresql`` for tests marked ``backends``."""
+    name: str = getattr(request, "param", "sqlite")
+    if name == "postgresql":
+        only = request.node.get_closest_marker("sqlite_only")
+        if only is not None:
+            pytest.skip(f"SQLite only: {only.args[0] if only.args else 'SQLite file behaviour'}")
+    return name
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A migrated database: a temp SQLite file (thread workers need a file, not :memory:),
+    or for ``backend == "postgresql"`` the URL (a ``str``) of a fresh PostgreSQL database
+    cloned from a migrated template, dropped afterwards."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_migrated_url")
+        open_database(url)
+        yield url
+        return
     path = tmp_path / "crm.sqlite"
     database = open_database(path)
     migrate(database)
@@ -75,6 +107,62 @@ def people(db_path: Path) -> Path:
 
 PG_SERVER = os.environ.get("TUI_CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 """The PostgreSQL server of the tests (trust auth); each test gets a database of its own."""
+
+
+def _pg_admin() -> object:
+    """An autocommit connection to the test server; skips (fails in CI) when none answers."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(PG_SERVER, connect_timeout=3)
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL server answers at {PG_SERVER}: {error}")
+    admin.autocommit = True
+    return admin
+
+
+def _pg_database_url(name: str) -> str:
+    return PG_SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_run_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of this test run (its own, so runs don't collide),
+    dropped at the end of the run."""
+    admin: Any = _pg_admin()
+    name = f"tuicrm_run_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        database = open_database(_pg_database_url(name))
+        migrate(database)
+        database.close()
+        yield _pg_database_url(name)
+    finally:
+        if db.obj is not None:
+            db.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def pg_migrated_url(pg_run_url: str) -> Iterator[str]:
+    """The run's PostgreSQL database, emptied for this test (every table but the schema
+    version truncated, ids restarted): as fresh as a new database, in milliseconds."""
+    from tui_crm.db.models import MODELS, SchemaVersion
+
+    database = open_database(pg_run_url)
+    tables = ", ".join(
+        f'"{model._meta.table_name}"' for model in MODELS if model is not SchemaVersion
+    )
+    database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    try:
+        yield pg_run_url
+    finally:
+        if db.obj is not None:
+            db.close()
 
 
 @pytest.fixture

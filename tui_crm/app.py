@@ -26,7 +26,7 @@ from tui_crm.screens.calls import CallController, IncomingCallModal
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.help import HelpModal
 from tui_crm.screens.start import StartScreen
-from tui_crm.services import dates, followups
+from tui_crm.services import dates, followups, roles
 from tui_crm.services.contacts import ContactRow
 from tui_crm.services.followups import FollowUpRow
 
@@ -80,7 +80,12 @@ class CrmApp(App[None]):
         """The F11 dialog, kept between uses (None until the first F11)."""
         self.calls = CallController(self, settings)
         """F12 and caller ID: the dialer, the listener, the last call placed."""
-        self.sub_title = f"{settings.clerk} · {describe(settings.database_url)}"
+        self.role = roles.role_of(clerk_id)
+        """The clerk's role when the session started (the services check it at each save)."""
+        self.read_only = not roles.allows(self.role, roles.Permission.EDIT)
+        """Whether write actions are hidden (the ``inquiry`` role)."""
+        role = roles.role_label(self.role)
+        self.sub_title = f"{settings.clerk} ({role}) · {describe(settings.database_url)}"
         for theme in themes.ALL:
             self.register_theme(theme)
         self.theme = settings.theme
@@ -229,7 +234,10 @@ class CrmApp(App[None]):
         return screen.context_phone() if isinstance(screen, CrmScreen) else ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grey out F11, F12 and log contact without a customer; none under a dialog."""
+        """Grey out F11, F12 and log contact without a customer; none under a dialog; none
+        for a read-only role."""
+        if self.read_only and action in (*CONTEXT_ACTIONS, "log_call", "mail_merge"):
+            return False
         if action in CONTEXT_ACTIONS:
             if isinstance(self.screen, ModalScreen) and not (
                 action == "follow_up" and isinstance(self.screen, IncomingCallModal)

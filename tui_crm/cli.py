@@ -137,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "://" not in settings.database_url or settings.database_url.startswith("sqlite:"):
             # Peewee imports psycopg2 when it is installed (12 ms); a SQLite run never needs it.
             sys.modules.setdefault("psycopg2", None)  # type: ignore[arg-type]
+        runner = getattr(args, "run", None)
+        if runner is not None:
+            return int(runner(settings, args))
         if args.command == "config":
             return config_command(args.action, config, settings)
         if args.command == "demo":
@@ -157,9 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return contact_add_command(settings, args)
         if args.command == "db":
             return db_command(settings, args.action)
-        runner = getattr(args, "run", None)
-        if runner is not None:
-            return int(runner(settings, args))
         return run_app(settings)
     except CrmError as failure:
         error(failure.msg)
@@ -494,10 +494,10 @@ def call_command(settings: Settings, number_or_customer: str) -> int:
 
 def _writing_clerk(settings: Settings) -> str:
     """The session clerk, created on first use as the app does."""
-    from tui_crm.db.connection import db
     from tui_crm.services.customers import ensure_clerk
+    from tui_crm.services.transactions import writing
 
-    with db.atomic():
+    with writing():
         ensure_clerk(settings.clerk)
     return settings.clerk
 
@@ -581,7 +581,9 @@ def prepare_database(settings: Settings) -> int:
     assert isinstance(database, Database)
     if migrations.current_version(database) == 0:
         migrations.migrate(database)
-    with database.atomic():
+    from tui_crm.services.transactions import writing
+
+    with writing():
         return ensure_clerk(settings.clerk)
 
 

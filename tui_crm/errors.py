@@ -44,3 +44,13 @@ class ValidationError(CrmError):
     """A value typed by the user is not acceptable."""
 
     exit_code = 2
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process held the write lock longer than the busy timeout (nothing written)."""
+
+
+class PermissionDenied(CrmError):
+    """The clerk's role does not allow this action; nothing was written."""
+
+    exit_code = 3

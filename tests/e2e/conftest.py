@@ -534,7 +534,7 @@ def start_app(
         pane.start(argv, env=app_env, terminal=terminal, keys=key_table, cwd=cwd or tmp_path)
         screen = pane.wait_for_start_screen()
         lines = screen.splitlines()
-        assert f"tui-crm — {CLERK} · " in lines[0], screen
+        assert f"tui-crm — {CLERK} (clerk) · " in lines[0], screen
         assert len(lines) <= size[1], f"more rows than the pane has:\n{screen}"
         return pane
 

@@ -18,6 +18,7 @@ from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.inquiry import InquiryScreen
 from tui_crm.screens.new_party import NewPartyScreen
 from tui_crm.services import editing
+from tui_crm.services.customers import ensure_clerk
 from tui_crm.widgets.form_field import FormField
 from tui_crm.widgets.party_tabs import PartyTabs
 
@@ -206,6 +207,7 @@ async def test_quitting_with_unsaved_changes_asks(app: CrmApp) -> None:
 def another_clerk_saves(number: str, **changes: object) -> None:
     """Another clerk's save, on a connection of its own (a second thread)."""
     with db.connection_context():
+        ensure_clerk("bob")
         stored = editing.snapshot(int(party(number).id))
         theirs = replace(stored.values, **changes)
         editing.save(stored.id, stored.values, stored.version, theirs, "bob")

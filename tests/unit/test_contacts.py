@@ -18,6 +18,8 @@ from tui_crm.services import contacts, followups
 from tui_crm.services.contacts import SuggestionRow
 from tui_crm.services.followups import FollowUpDraft, UnknownParty
 
+pytestmark = pytest.mark.backends
+
 TODAY = date(2026, 11, 26)
 
 

@@ -16,7 +16,10 @@ from tui_crm.db.fields import FixedPointField, MoneyField
 from tui_crm.db.models import MODELS, OpenItem, Party
 from tui_crm.errors import DatabaseError, SchemaOutdated, SchemaTooNew
 
+pytestmark = pytest.mark.backends
 
+
+@pytest.mark.sqlite_only("SQLite pragmas")
 def test_sqlite_pragmas(db_path: Path) -> None:
     database = open_database(db_path, busy_timeout=7)
     pragma = lambda name: database.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
@@ -75,6 +78,7 @@ def test_fresh_database_is_migrated_to_latest(db_path: Path) -> None:
     assert migrations.migrate(database) == []
 
 
+@pytest.mark.sqlite_only("compares the bytes of the file")
 def test_newer_schema_is_refused_and_untouched(db_path: Path) -> None:
     database = open_database(db_path)
     database.execute_sql("INSERT INTO schema_version VALUES (99, '2030-01-01')")
@@ -103,6 +107,7 @@ def _next_migration(version: int, fail: bool) -> types.ModuleType:
     return module
 
 
+@pytest.mark.sqlite_only("changes the schema (tests/unit/test_postgres.py has its own)")
 def test_older_schema_needs_upgrade_which_runs_in_one_transaction(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +189,7 @@ def test_integer_field_import_is_peewee() -> None:
     assert issubclass(MoneyField, IntegerField)
 
 
+@pytest.mark.sqlite_only("about the SQLite file")
 def test_opening_never_opens_the_file_itself(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

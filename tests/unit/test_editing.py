@@ -32,6 +32,15 @@ from tui_crm.services.customers import ensure_clerk
 from tui_crm.services.editing import ConflictError, PartyValues, PhoneValue
 from tui_crm.services.validation import FieldError
 
+pytestmark = pytest.mark.backends
+
+
+@pytest.fixture(autouse=True)
+def _clerks(people: Path) -> None:
+    """The clerks who save in these tests (a save by an unknown login is refused)."""
+    ensure_clerk("alice")
+    ensure_clerk("bob")
+
 
 def party_id(number: str) -> int:
     return int(Party.get(Party.number == number).id)
@@ -206,6 +215,7 @@ def test_a_deleted_party_cannot_be_saved(people: Path) -> None:
         editing.save(party, start.values, 1, replace(start.values, city="Bonn"), "alice")
 
 
+@pytest.mark.sqlite_only("a SQLite file lock or data_version")
 def test_the_write_lock_of_another_process_gives_a_clear_error(people: Path) -> None:
     party = party_id("10001")
     start = editing.snapshot(party)

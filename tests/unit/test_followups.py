@@ -35,6 +35,8 @@ from tui_crm.services.followups import (
     UnknownParty,
 )
 
+pytestmark = pytest.mark.backends
+
 TODAY = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -337,6 +339,7 @@ def test_deleted_meanwhile(office: Path) -> None:
     assert audit(row.id)[-1] == ("deleted", "2026-11-26 Rückruf", None, "anna")
 
 
+@pytest.mark.sqlite_only("a SQLite file lock or data_version")
 def test_the_write_lock_is_taken_at_begin(office: Path) -> None:
     holder = sqlite3.connect(office, timeout=0)
     holder.execute("BEGIN IMMEDIATE")
@@ -474,6 +477,7 @@ def test_postponed_relative_follow_up_moves_again_with_the_next_contact(office: 
 # Change marker ---------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("a SQLite file lock or data_version")
 def test_change_marker_sees_another_connection_commit(office: Path) -> None:
     marker = followups.change_marker(db.obj)
     assert followups.change_marker(db.obj) == marker
@@ -519,6 +523,7 @@ def test_change_marker_sees_another_process_commit(office: Path) -> None:
     assert [row.subject for row in rows] == ["From elsewhere"]
 
 
+@pytest.mark.sqlite_only("a SQLite file lock or data_version")
 def test_change_marker_without_a_watcher_uses_the_own_connection(
     office: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

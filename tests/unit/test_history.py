@@ -26,6 +26,8 @@ from tui_crm.services import followups
 from tui_crm.services.followups import FollowUpDraft
 from tui_crm.services.history import KINDS, HistoryRow, history
 
+pytestmark = pytest.mark.backends
+
 TODAY = date(2026, 11, 26)
 
 

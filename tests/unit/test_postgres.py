@@ -100,3 +100,23 @@ def test_missed_and_answered_calls_on_postgres(pg_url: str) -> None:
     ]
     assert rows[2].called_back_at == rang.replace(minute=20)
     assert journal.missed_calls(after=rows[0].key, limit=10) == rows[1:]
+
+
+def test_a_failed_migration_leaves_nothing_and_a_good_one_applies(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.test_db import _next_migration
+
+    database = open_database(pg_url)
+    migrations.migrate(database)
+    shipped, latest = migrations.MIGRATIONS, migrations.LATEST
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, True)))
+    monkeypatch.setattr(migrations, "LATEST", latest + 1)
+    with pytest.raises(RuntimeError):
+        migrations.migrate(database)
+    assert migrations.current_version(database) == latest
+    assert "extra" not in database.get_tables()
+    assert "shoe_size" not in {c.name for c in database.get_columns("party")}
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*shipped, _next_migration(latest + 1, False)))
+    assert migrations.migrate(database) == [latest + 1]
+    assert "shoe_size" in {c.name for c in database.get_columns("party")}

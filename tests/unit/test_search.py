@@ -12,6 +12,8 @@ from tui_crm.db.connection import db
 from tui_crm.db.models import ContactPerson, Email, NumberHistory, Party
 from tui_crm.services import customers
 
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def crowd(db_path: Path) -> Path:

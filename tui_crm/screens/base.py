@@ -29,16 +29,43 @@ class AppContext(Protocol):
     """Database id of the clerk working in this session."""
     calls: CallController
     """F12 and caller ID."""
+    read_only: bool
+    """Whether the clerk's role only reads (``inquiry``): write actions are hidden."""
 
     @property
     def today(self) -> date:
         """The current day (fixed in tests and snapshots)."""
 
 
+WRITE_ACTIONS = frozenset(
+    {
+        "edit",
+        "new_party",
+        "convert",
+        "save",
+        "done",
+        "postpone",
+        "delete",
+        "snooze",
+        "letter",
+        "start",
+    }
+)
+"""Screen actions that change data: hidden (and refused by the services) for read-only roles."""
+
+
 class CrmScreen(Screen[None]):
     """A screen of tui-crm."""
 
     BINDINGS = [keys.BACK]
+
+    def may_run(self, action: str) -> bool:
+        """False for an action that writes when the clerk's role only reads."""
+        return not (action in WRITE_ACTIONS and getattr(self.app, "read_only", False))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the write actions from a read-only role (screens extend this)."""
+        return self.may_run(action)
 
     _had_context = False
 

@@ -316,6 +316,8 @@ class FollowUpListScreen(CrmScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out the row actions while no follow-up is selected."""
+        if not self.may_run(action):
+            return False
         if action in ("done", "postpone", "edit", "delete"):
             return True if self.follow_ups.current is not None else None
         return True

@@ -761,6 +761,8 @@ class InquiryScreen(CrmScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide next/previous without a result list and convert for customers."""
+        if not self.may_run(action):
+            return False
         if action in ("next_party", "previous_party"):
             return len(self.result_numbers) > 1
         if action == "convert":

@@ -136,6 +136,8 @@ class SuggestionsScreen(CrmScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out snooze while nothing is selected."""
+        if not self.may_run(action):
+            return False
         if action == "snooze":
             return True if self.suggestions.current is not None else None
         return True

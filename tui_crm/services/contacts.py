@@ -36,7 +36,8 @@ from tui_crm.errors import ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import dates, followups
 from tui_crm.services.followups import ClerkRef, FollowUpDraft, UnknownParty
-from tui_crm.services.transactions import writing
+from tui_crm.services.roles import Permission, require
+from tui_crm.services.transactions import retrying, writing
 
 MAX_TOPIC = 200
 """Width of the topic column."""
@@ -235,6 +236,17 @@ def insert_contact(
             }
         ).execute()
     )
+    AuditLog.insert(
+        followups.audit_row(
+            party_id,
+            "contact_log",
+            contact_id,
+            "created",
+            None,
+            f"{draft.kind} {draft.topic.strip()}".rstrip(),
+            clerk_login,
+        )
+    ).execute()
     last = Party.select(Party.last_contact_at).where(Party.id == party_id).scalar()
     followups.move_relative(party_id, _moment(last) or at, clerk_login)
     return contact_id
@@ -254,6 +266,7 @@ def _latest(at: datetime) -> Any:
     )
 
 
+@retrying
 def log_contact(
     party: int,
     kind: str,
@@ -304,7 +317,7 @@ def log_contact(
     _check(draft, day)
     checked = followups.check_draft(follow_up) if follow_up is not None else None
     with writing():
-        clerk_id, login = followups.resolve_clerk(clerk)
+        clerk_id, login = require(followups.resolve_clerk(clerk)[0], Permission.EDIT)
         contact_id = insert_contact(party, draft, clerk_id, login, today=day)
         if checked is not None:
             owner = checked.owner if checked.owner is not None else clerk_id
@@ -404,6 +417,7 @@ def contacts_of(party: int, after: ContactKey | None = None, limit: int = 100) -
     return [_contact_row(row) for row in database.execute_sql(sql, params).fetchall()]
 
 
+@retrying
 def snooze(party: int, until: date | None, clerk: ClerkRef) -> None:
     """Hide the party from the call suggestions until ``until`` (it shows again that day);
     None shows it again now.
@@ -412,7 +426,7 @@ def snooze(party: int, until: date | None, clerk: ClerkRef) -> None:
         UnknownParty: The party does not exist.
     """
     with writing():
-        _clerk_id, login = followups.resolve_clerk(clerk)
+        _clerk_id, login = require(followups.resolve_clerk(clerk)[0], Permission.EDIT)
         old = followups.tuples(
             Party.select(Party.suggestion_snoozed_until).where(Party.id == party)
         )

@@ -36,7 +36,8 @@ from tui_crm.db.text import search_key, words
 from tui_crm.errors import CrmError
 from tui_crm.i18n import _
 from tui_crm.services import validation
-from tui_crm.services.transactions import writing
+from tui_crm.services.roles import Permission, require
+from tui_crm.services.transactions import retrying, writing
 from tui_crm.services.validation import FieldError
 
 PARTY_FIELDS = (
@@ -643,6 +644,7 @@ class _Raced(Exception):
     """Another transaction bumped the version between our read and our write (PostgreSQL)."""
 
 
+@retrying
 def save(party_id: int, original: PartyValues, version: int, mine: PartyValues, clerk: str) -> int:
     """Write this clerk's changes if nobody else saved the party since ``version``.
 
@@ -663,6 +665,7 @@ def save(party_id: int, original: PartyValues, version: int, mine: PartyValues, 
         FieldError: A value is missing or invalid; nothing is written.
         ConflictError: Another clerk saved different values; nothing is written.
         PartyNotFound: The party was deleted meanwhile.
+        PermissionDenied: The clerk's role may not change customers.
     """
     check(mine)
     for _attempt in range(3):
@@ -677,6 +680,7 @@ def _save_once(
     party_id: int, original: PartyValues, version: int, mine: PartyValues, clerk: str
 ) -> int:
     with writing() as database:
+        require(clerk, Permission.EDIT)
         stored = snapshot(party_id)
         base = original
         if stored.version != version:
@@ -752,6 +756,7 @@ def next_number(sequence: str) -> str:
     return number
 
 
+@retrying
 def create(kind: str, values: PartyValues, clerk: str) -> str:
     """Create a customer or prospect with a number from its sequence.
 
@@ -770,6 +775,7 @@ def create(kind: str, values: PartyValues, clerk: str) -> str:
         raise ValueError(f"unknown party kind {kind!r}")
     check(values)
     with writing() as database:
+        require(clerk, Permission.EDIT)
         number = next_number(kind)
         stamp = now()
         party_id = int(
@@ -795,6 +801,7 @@ def create(kind: str, values: PartyValues, clerk: str) -> str:
     return number
 
 
+@retrying
 def convert_to_customer(party_id: int, clerk: str) -> str:
     """Turn a prospect into a customer: a new customer number, the old one kept as a former
     number, on the same row, so every document, contact and follow-up stays with it.
@@ -807,6 +814,7 @@ def convert_to_customer(party_id: int, clerk: str) -> str:
         PartyNotFound: No party has the id.
     """
     with writing() as database:
+        require(clerk, Permission.EDIT)
         stored = snapshot(party_id)
         if stored.kind != "prospect":
             raise NotAProspect(
@@ -844,6 +852,7 @@ def convert_to_customer(party_id: int, clerk: str) -> str:
     return number
 
 
+@retrying
 def toggle_bookmark(clerk_id: int, party_id: int) -> bool:
     """Bookmark the party for the clerk, or remove the bookmark (Merken).
 

@@ -34,7 +34,8 @@ from tui_crm.db.models import AuditLog, Clerk, ContactPerson, FollowUp, Party, n
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import dates, phones
-from tui_crm.services.transactions import writing
+from tui_crm.services.roles import Permission, require
+from tui_crm.services.transactions import retrying, writing
 
 if TYPE_CHECKING:
     from tui_crm.services.contacts import ContactDraft
@@ -976,6 +977,7 @@ def insert(
     return follow_up_id
 
 
+@retrying
 def create(
     party: int,
     draft: FollowUpDraft,
@@ -1002,7 +1004,7 @@ def create(
     """
     checked = check_draft(draft)
     with writing():
-        clerk_id, login = resolve_clerk(clerk)
+        clerk_id, login = require(resolve_clerk(clerk)[0], Permission.EDIT)
         exists, last_contact = _party_last_contact(party)
         if not exists:
             raise UnknownParty(_("The customer does not exist (any more)."), title=_("Follow-up"))
@@ -1102,6 +1104,7 @@ def _logins(ids: Sequence[object]) -> dict[object, str]:
     }
 
 
+@retrying
 def update(
     follow_up_id: int,
     draft: FollowUpDraft,
@@ -1128,7 +1131,7 @@ def update(
     """
     checked = check_draft(draft)
     with writing():
-        _clerk_id, login = resolve_clerk(clerk)
+        _clerk_id, login = require(resolve_clerk(clerk)[0], Permission.EDIT)
         stored = _stored(follow_up_id)
         _guard(stored, expected_version, open_only=False)
         party_id = int(stored["party"])
@@ -1145,6 +1148,7 @@ def update(
     return get(follow_up_id, region=region)
 
 
+@retrying
 def postpone(
     follow_up_id: int,
     to_date: date,
@@ -1162,7 +1166,7 @@ def postpone(
         FollowUpNotFound: It was deleted.
     """
     with writing():
-        _clerk_id, login = resolve_clerk(clerk)
+        _clerk_id, login = require(resolve_clerk(clerk)[0], Permission.EDIT)
         stored = _stored(follow_up_id)
         _guard(stored, expected_version, open_only=True)
         if stored["due_date"] != to_date:
@@ -1170,6 +1174,7 @@ def postpone(
     return get(follow_up_id, region=region)
 
 
+@retrying
 def done(
     follow_up_id: int,
     clerk: ClerkRef,
@@ -1200,7 +1205,7 @@ def done(
     """
     day = today or date.today()
     with writing():
-        clerk_id, login = resolve_clerk(clerk)
+        clerk_id, login = require(resolve_clerk(clerk)[0], Permission.EDIT)
         stored = _stored(follow_up_id)
         _guard(stored, expected_version, open_only=True)
         party_id = int(stored["party"])
@@ -1238,6 +1243,7 @@ def done(
     )
 
 
+@retrying
 def delete(follow_up_id: int, clerk: ClerkRef, *, expected_version: int | None = None) -> None:
     """Delete a follow-up (the audit log keeps its due date and subject).
 
@@ -1246,7 +1252,7 @@ def delete(follow_up_id: int, clerk: ClerkRef, *, expected_version: int | None =
         FollowUpNotFound: It was deleted already.
     """
     with writing():
-        _clerk_id, login = resolve_clerk(clerk)
+        _clerk_id, login = require(resolve_clerk(clerk)[0], Permission.EDIT)
         stored = _stored(follow_up_id)
         _guard(stored, expected_version, open_only=False)
         deleted = (

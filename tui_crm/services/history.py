@@ -246,6 +246,7 @@ SOURCES: tuple[_Source, ...] = (
         "SELECT a.id, a.at, a.table_name, a.field, a.old_value, a.new_value, a.clerk "
         "FROM audit_log a WHERE a.party_id = {p}{where} "
         "AND NOT (a.table_name = 'follow_up' AND a.field IN ('created', 'done_at')) "
+        "AND NOT (a.table_name = 'contact_log' AND a.field = 'created') "
         "ORDER BY a.at DESC, a.id DESC LIMIT {limit}",
         "a.at",
         False,

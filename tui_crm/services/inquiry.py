@@ -39,7 +39,7 @@ from tui_crm.services.editing import (
     tuples,
     values_from,
 )
-from tui_crm.services.transactions import writing
+from tui_crm.services.transactions import retrying, writing
 
 LIST_LIMIT = 20
 """Open follow-ups and recent contacts shown on the notes tab."""
@@ -532,6 +532,7 @@ def load(number: str, clerk_id: int, *, region: str = "DE", today: date | None =
     )
 
 
+@retrying
 def record_opened(clerk_id: int, party_id: int) -> None:
     """Put the party at the top of the clerk's recently opened list (one short write)."""
     with writing():

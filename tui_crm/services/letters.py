@@ -43,9 +43,10 @@ from tui_crm.db.models import (
 )
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
-from tui_crm.services import contacts, followups, phones
+from tui_crm.services import contacts, followups, phones, roles
 from tui_crm.services.editing import dicts, tuples
 from tui_crm.services.followups import UnknownParty
+from tui_crm.services.roles import Permission
 from tui_crm.services.templates import CompiledTemplate, clean
 from tui_crm.services.transactions import writing
 
@@ -729,7 +730,7 @@ def record_letters(
     topic = (subject or Path(template).stem)[:MAX_SUBJECT]
     ids = []
     with writing():
-        clerk_id, login = followups.resolve_clerk(clerk)
+        clerk_id, login = roles.require(clerk, Permission.EDIT)
         for party_id, path in letters:
             letter_id = int(
                 Letter.insert(
@@ -814,6 +815,7 @@ def write_letter(
     """
     from tui_crm.services import default_templates, templates
 
+    roles.require(clerk, Permission.EDIT)  # before the file is written; again when recorded
     options = options or LetterOptions()
     day = today or date.today()
     if not options.subject:

@@ -30,8 +30,9 @@ from tui_crm.config import Settings
 from tui_crm.db.models import CustomerGroup, Document, Email, Mailing, OpenItem, Party
 from tui_crm.errors import ValidationError
 from tui_crm.i18n import _
-from tui_crm.services import followups, letters
+from tui_crm.services import letters, roles
 from tui_crm.services.editing import tuples
+from tui_crm.services.roles import Permission
 from tui_crm.services.templates import CompiledTemplate
 from tui_crm.services.transactions import writing
 
@@ -436,7 +437,7 @@ def run(
     subject = subject or default_templates.default_subject(template.name) or name
     total = len(party_ids)
     with writing():
-        clerk_id = followups.resolve_clerk(clerk)[0]
+        clerk_id = roles.require(clerk, Permission.EDIT)[0]
         mailing_id = int(
             Mailing.insert(
                 {

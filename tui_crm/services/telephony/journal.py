@@ -27,15 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 from tui_crm.db import queries
 from tui_crm.db.connection import db
-from tui_crm.db.models import Clerk, ContactLog, Party, UnknownCall, now
+from tui_crm.db.models import AuditLog, Clerk, ContactLog, Party, UnknownCall, now
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services import contacts, followups, phones
 from tui_crm.services.contacts import MAX_DURATION, MAX_TOPIC, ContactRow
 from tui_crm.services.followups import ClerkRef, FollowUpDraft
+from tui_crm.services.roles import Permission, require
 from tui_crm.services.telephony import callerid
 from tui_crm.services.telephony.dialers import Dialer, DialOutcome, DialTarget, target_for
-from tui_crm.services.transactions import writing
+from tui_crm.services.transactions import retrying, writing
 
 if TYPE_CHECKING:
     from peewee import Database
@@ -246,7 +247,8 @@ def place_call(
 
     dialer = dialer or make_dialer(settings)
     if target.party_id is not None:
-        followups.resolve_clerk(clerk)  # an unknown clerk fails before the phone rings
+        # An unknown clerk, or one who may not log calls, fails before the phone rings.
+        require(followups.resolve_clerk(clerk)[0], Permission.EDIT)
     if extension is None:
         extension = clerk_extension(clerk, settings)
     started = now()
@@ -283,6 +285,7 @@ def _check_text(topic: str) -> str:
     return topic
 
 
+@retrying
 def finish_call(
     contact_id: int,
     topic: str,
@@ -315,11 +318,16 @@ def finish_call(
     checked = followups.check_draft(follow_up) if follow_up is not None else None
     day = today or date.today()
     with writing():
-        clerk_id, login = followups.resolve_clerk(clerk)
+        clerk_id, login = require(followups.resolve_clerk(clerk)[0], Permission.EDIT)
         found = followups.tuples(
-            ContactLog.select(ContactLog.party, ContactLog.at, ContactLog.kind).where(
-                ContactLog.id == contact_id
-            )
+            ContactLog.select(
+                ContactLog.party,
+                ContactLog.at,
+                ContactLog.kind,
+                ContactLog.topic,
+                ContactLog.agreements,
+                ContactLog.duration_seconds,
+            ).where(ContactLog.id == contact_id)
         )
         if not found or found[0][2] not in CALL_KINDS:
             raise CallNotFound(_("The call is not in the contact log (any more)."), title=_("Call"))
@@ -338,6 +346,18 @@ def finish_call(
                 party_id, checked, clerk_id, login, day, _moment(last)
             )
         ContactLog.update(values).where(ContactLog.id == contact_id).execute()
+        before = dict(zip(("topic", "agreements", "duration_seconds"), found[0][3:], strict=True))
+        after = {"topic": topic, "agreements": agreements, "duration_seconds": duration}
+        stamp = now()
+        changes = [
+            followups.audit_row(
+                party_id, "contact_log", contact_id, name, before[name], value, login, stamp
+            )
+            for name, value in after.items()
+            if before[name] != value
+        ]
+        if changes:
+            AuditLog.insert_many(changes).execute()
     return contacts.contact(contact_id)
 
 
@@ -387,6 +407,7 @@ def log_incoming(
     )
 
 
+@retrying
 def record_answered(
     party_id: int,
     e164: str,
@@ -437,6 +458,7 @@ def record_answered(
         )
 
 
+@retrying
 def record_missed(
     number: str,
     rang_at: datetime,
