@@ -60,7 +60,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         type=float,
         default=DEFAULT_IDLE_TIMEOUT,
         metavar="SECONDS",
-        help=f"end a session after this long without a key; 0: never (default {DEFAULT_IDLE_TIMEOUT})",
+        help=(
+            "end a session after this many seconds without a key; 0: never "
+            f"(default {DEFAULT_IDLE_TIMEOUT})"
+        ),
     )
     parser.set_defaults(run=run)
 

@@ -119,7 +119,7 @@ def parse_authorized_keys(text: str, source: str = "authorized_keys") -> list[Au
         options = _options(option_text)
         unknown = sorted(set(options) - {CLERK_OPTION})
         if unknown:
-            raise fail(f"only the option {CLERK_OPTION}=\"LOGIN\" is understood, not {unknown[0]}")
+            raise fail(f'only the option {CLERK_OPTION}="LOGIN" is understood, not {unknown[0]}')
         parts = rest.split(None, 2)
         if len(parts) < 2 or not KEY_TYPES.match(parts[0]):
             raise fail("not a public key line (type, base64 key, comment)")
@@ -135,7 +135,7 @@ def parse_authorized_keys(text: str, source: str = "authorized_keys") -> list[Au
         clerk = options.get(CLERK_OPTION, comment.split("@", 1)[0])
         if not LOGIN.match(clerk):
             raise fail(
-                f"names no clerk: put {CLERK_OPTION}=\"LOGIN\" before the key"
+                f'names no clerk: put {CLERK_OPTION}="LOGIN" before the key'
                 + (f" ({clerk!r} is not a login)" if clerk else "")
             )
         keys.append(AuthorizedKey(clerk, key_type, blob, number))
@@ -468,10 +468,9 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         while self.process is not None and self.process.returncode is None:
             left = self.last_input + self.state.idle_timeout - time.monotonic()
             if left <= 0:
-                minutes = self.state.idle_timeout / 60
                 self.hang_up(
-                    _("tui-crm: no key for {minutes:g} minutes; the session was closed.").format(
-                        minutes=round(minutes, 1)
+                    _("tui-crm: no key for {duration}; the session was closed.").format(
+                        duration=_duration(self.state.idle_timeout)
                     )
                 )
                 return
@@ -487,6 +486,15 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGHUP)
         asyncio.get_running_loop().call_later(HANGUP_GRACE_S, _kill_group, process)
+
+
+def _duration(seconds: float) -> str:
+    """``90 s``, ``30 min``, ``2 h``: an idle timeout as the clerk reads it."""
+    if seconds < 120:
+        return f"{seconds:g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:g} h"
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:
