@@ -116,13 +116,13 @@ def parse_authorized_keys(text: str, source: str = "authorized_keys") -> list[Au
             return ConfigError(f"{source}:{number}: {problem}", title="SSH")
 
         option_text, rest = _split_options(line)
+        parts = rest.split(None, 2)
+        if len(parts) < 2 or not KEY_TYPES.match(parts[0]):
+            raise fail("not a public key line (type, base64 key, comment)")
         options = _options(option_text)
         unknown = sorted(set(options) - {CLERK_OPTION})
         if unknown:
             raise fail(f'only the option {CLERK_OPTION}="LOGIN" is understood, not {unknown[0]}')
-        parts = rest.split(None, 2)
-        if len(parts) < 2 or not KEY_TYPES.match(parts[0]):
-            raise fail("not a public key line (type, base64 key, comment)")
         key_type, encoded = parts[0], parts[1]
         try:
             blob = base64.b64decode(encoded, validate=True)
