@@ -25,12 +25,7 @@ def public_keys() -> list[str]:
 
 def test_the_clerk_comes_from_the_option_else_from_the_comment(public_keys: list[str]) -> None:
     first, second = public_keys
-    text = (
-        "# counter 1\n"
-        f'tui-crm-clerk="alice" {first} someone@laptop\n'
-        "\n"
-        f"{second} bob@desk-3\n"
-    )
+    text = f'# counter 1\ntui-crm-clerk="alice" {first} someone@laptop\n\n{second} bob@desk-3\n'
     keys = parse_authorized_keys(text)
     assert [(key.clerk, key.line, key.key_type) for key in keys] == [
         ("alice", 2, "ssh-ed25519"),
