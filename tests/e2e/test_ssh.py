@@ -349,7 +349,7 @@ def test_serve_ssh_maps_the_key_to_its_clerk_follows_resizes_and_limits_sessions
     keygen(tmp_path / "stranger_key", "stranger")
     authorized = tmp_path / "authorized_keys"
     authorized.write_text(f'# the counter\ntui-crm-clerk="bob" {public}\n', encoding="utf-8")
-    idle = 8
+    idle = 10
     port, log = serve_ssh(crm_db, authorized, "--max-sessions", "1", "--idle-timeout", str(idle))
     assert "generated a new host key" in log.read_text(encoding="utf-8")
     argv = client_argv(ssh_client, tmp_path / "bob_key", port)
@@ -398,8 +398,18 @@ def test_serve_ssh_maps_the_key_to_its_clerk_follows_resizes_and_limits_sessions
     # No key for the idle timeout: the app is hung up and the client told why.
     pane.send_text("e")
     started = time.monotonic()
-    screen = pane.wait_for_text("no key for 8 s; the session was closed", timeout=idle + 8)
+    screen = pane.wait_for_text(f"no key for {idle} s; the session was closed", timeout=idle + 8)
     assert time.monotonic() - started >= idle - 1, screen
     assert pane.wait_for_exit() == 128 + signal.SIGHUP
     wait_until(lambda: not processes_with("--clerk bob", sys.executable), "the app to end")
-    wait_until(lambda: "ended (tui-crm: no key for 8 s" in log.read_text(), "the log line")
+    wait_until(lambda: f"ended (tui-crm: no key for {idle} s" in log.read_text(), "the log line")
+
+    # The session's place is free again; a client killed outright takes its app with it.
+    again = login(tmux_panes, argv, terminal, key_table, app_env, tmp_path, "bob", (80, 24))
+    assert again.wait_for_text("F1 Help")
+    clients = processes_with(f"-p {port} -o IdentitiesOnly=yes", ssh_client)
+    assert len(clients) == 1, clients
+    os.kill(clients[0], signal.SIGKILL)
+    # Well within the idle timeout: the closed connection, not the timer, hung it up.
+    wait_until(lambda: not processes_with("--clerk bob", sys.executable), "the app", timeout=5)
+    wait_until(lambda: log.read_text().count("ended (exit status 129)") == 1, "the log line")
