@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/bench_ssh.py --db FILE [--clerk LOGIN] [--queries N] [--moves N]
+    python bench/bench_ssh.py [--db FILE] [--clerk LOGIN] [--queries N] [--moves N]
                               [--sizes 80x24,120x40] [--no-baseline]
 
 Starts ``tui-crm serve-ssh`` on a loopback port with a fresh host key and one client key
@@ -348,7 +348,12 @@ def session(
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the server, log in once per size, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True, help="a copy of a demo database")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path("bench/out/demo-1000000-seed1.sqlite"),
+        help="a demo database of the benchmarks' own (bench_startup.py builds the default)",
+    )
     parser.add_argument("--clerk", default="mkoch", metavar="LOGIN")
     parser.add_argument("--queries", type=int, default=12, metavar="N")
     parser.add_argument("--moves", type=int, default=30, metavar="N")
@@ -366,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("the OpenSSH client is not installed", file=sys.stderr)
         return 1
     if not args.db.exists():
-        print(f"no database at {args.db}", file=sys.stderr)
+        print(f"no database at {args.db}; run bench/bench_startup.py first", file=sys.stderr)
         return 1
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
     queries = sample_queries(args.db, args.queries, args.seed)

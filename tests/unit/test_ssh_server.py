@@ -90,3 +90,25 @@ def test_over_ssh_the_mouse_and_animations_are_off_unless_asked_for(tmp_path: Pa
     config.write_text('mouse_over_ssh = "yes"\n')
     with pytest.raises(ConfigError, match=":1: mouse_over_ssh: must be true or false"):
         load_settings(config)
+
+
+def test_serve_ssh_refuses_bad_options_and_files_before_listening(
+    tmp_path: Path, people: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_crm import cli
+
+    keys = tmp_path / "authorized_keys"
+    keys.write_text("ssh-ed25519 AAAA\n")
+    host_key = tmp_path / "host_key"
+    base = ["serve-ssh", "--port", "0", "--host-key", str(host_key), "--authorized-keys"]
+    assert cli.main(["--db", str(people), *base, str(keys)]) == 2
+    assert capsys.readouterr().err == (
+        f"tui-crm: {keys}:1: the key data is not a ssh-ed25519 key\n"
+    )
+    assert not host_key.exists()
+    assert cli.main(["--db", str(people), *base, str(tmp_path / "none")]) == 2
+    assert "cannot read the authorized keys" in capsys.readouterr().err
+    assert cli.main(["--db", str(tmp_path / "no.sqlite"), *base, str(keys)]) == 1
+    assert "no.sqlite" in capsys.readouterr().err
+    assert cli.main(["--db", str(people), *base, str(keys), "--max-sessions", "0"]) == 1
+    assert capsys.readouterr().err == "tui-crm: --max-sessions must be at least 1, not 0\n"

@@ -544,9 +544,9 @@ async def serve(
     Raises:
         ConfigError: The host key or the authorized keys are unusable, or the port is taken.
     """
-    key = load_host_key(host_key, log)
     state = ServerState(authorized_keys, app_argv, max_sessions, idle_timeout, log)
     state.keys = read_authorized_keys(authorized_keys)
+    key = load_host_key(host_key, log)
     try:
         acceptor = await asyncssh.listen(
             address or None,
