@@ -76,14 +76,14 @@ def test_a_broken_host_key_is_one_error(tmp_path: Path) -> None:
 
 def test_over_ssh_the_mouse_and_animations_are_off_unless_asked_for(tmp_path: Path) -> None:
     local = Settings()
-    assert remote_options(local, {}) == (True, {})
+    assert remote_options(local, {}) == (True, "")
     over_ssh = {"SSH_CONNECTION": "10.0.0.5 50000 10.0.0.1 22"}
-    assert remote_options(local, over_ssh) == (False, {"TEXTUAL_ANIMATIONS": "none"})
+    assert remote_options(local, over_ssh) == (False, "none")
     config = tmp_path / "config.toml"
     config.write_text("mouse_over_ssh = true\n")
     assert remote_options(load_settings(config), over_ssh) == (
         True,
-        {"TEXTUAL_ANIMATIONS": "none"},
+        "none",
     )
     config.write_text("mouse = false\nmouse_over_ssh = true\n")
     assert remote_options(load_settings(config), over_ssh)[0] is False
@@ -112,3 +112,21 @@ def test_serve_ssh_refuses_bad_options_and_files_before_listening(
     assert "no.sqlite" in capsys.readouterr().err
     assert cli.main(["--db", str(people), *base, str(keys), "--max-sessions", "0"]) == 1
     assert capsys.readouterr().err == "tui-crm: --max-sessions must be at least 1, not 0\n"
+
+
+def test_under_sshd_the_app_runs_without_mouse_and_animations(
+    people: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui_crm import cli
+    from tui_crm.app import CrmApp
+
+    seen: dict[str, object] = {}
+
+    def run(self: CrmApp, **options: object) -> None:
+        seen.update(options, animations=self.animation_level)
+
+    monkeypatch.setattr(CrmApp, "run", run)
+    monkeypatch.delenv("TEXTUAL_FPS", raising=False)
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 52100 192.0.2.1 22")
+    assert cli.main(["--db", str(people)]) == 0
+    assert seen == {"mouse": False, "animations": "none"}
