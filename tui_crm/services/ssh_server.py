@@ -260,6 +260,8 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         self.reason = ""
         self.closed = False
         self.reading = False
+        self.paused = False
+        self.idle_watch: asyncio.Task[None] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
 
     # asyncssh callbacks ---------------------------------------------------------------
@@ -299,9 +301,12 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         return True
 
     def pause_writing(self) -> None:
+        # The client reads slower than the app writes: stop reading the pty (the app blocks).
+        self.paused = True
         self._read(False)
 
     def resume_writing(self) -> None:
+        self.paused = False
         self._read(True)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -310,10 +315,11 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
 
     # the app ----------------------------------------------------------------------------
 
-    def _start(self, coroutine: Any) -> None:
+    def _start(self, coroutine: Any) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     def _say(self, text: str) -> None:
         if self.channel is not None and not self.closed:
@@ -384,11 +390,13 @@ class AppSession(asyncssh.SSHServerSession[bytes]):
         )
         if self.closed:
             self.hang_up("")
-        self._read(True)
+        self._read(not self.paused)
         self._flush_input()
         if self.state.idle_timeout > 0:
-            self._start(self._watch_idle())
+            self.idle_watch = self._start(self._watch_idle())
         status = await self.process.wait()
+        if self.idle_watch is not None:
+            self.idle_watch.cancel()
         # Output the app wrote just before it ended is still in the pty.
         self._drain()
         self._close_master()
