@@ -239,8 +239,9 @@ def test_openssh_forced_command_logs_in_as_alice_and_survives_a_killed_client(
 
     number, e164 = one_phone_party(crm_db)
     pane.send_text(number)
+    pane.wait_for_text("1 found")
     pane.send_hex(ENTER)
-    pane.wait_for_text(number, "F12 Call")
+    pane.wait_for_text(f"{number}: ", "INQUIRY")
     pane.settled()
     pane.press("f12")
     wait_until(dialled.exists, "the dial command")
@@ -281,8 +282,10 @@ def test_openssh_forced_command_logs_in_as_alice_and_survives_a_killed_client(
     pane.wait_for_text("New follow-up")
     pane.settled()
     pane.send_text("+2")
-    pane.send_hex(TAB)
-    pane.send_hex(TAB)
+    pane.wait_for_text("(in 2 days)")
+    for _field in range(2):
+        pane.send_hex(TAB)
+        pane.settled(quiet=0.1)
     pane.send_text("Half typed")
     pane.wait_for_text("Half typed")
     assert processes_with(str(crm_db)), "no server-side tui-crm while logged in"
