@@ -272,11 +272,13 @@ def session(
                 "bytes/s",
                 None,
                 terminal_bytes_per_s=round(len(idle) / IDLE_S),
-                note="the search field's blinking cursor",
+                note="on the start screen, nothing typed",
             )
 
         search = Keystrokes()
+        firsts: list[int] = []
         for query in queries:
+            firsts.append(len(search.ms))
             for char in query:
                 search.add(counter, fd, char.encode(), RESULT_MARKERS)
             os.write(fd, ESC)
@@ -290,6 +292,10 @@ def session(
                 terminal_bytes_mean=mean(search.terminal_bytes),
                 wire_bytes_p95=percentile(search.wire_bytes, 0.95),
                 keystrokes=len(search.ms),
+                first_key_mean=mean([search.wire_bytes[i] for i in firsts]),
+                later_keys_mean=mean(
+                    [size for i, size in enumerate(search.wire_bytes) if i not in firsts]
+                ),
             )
         emit(
             f"{way}_search_keystroke_to_results_ms_{label}",
@@ -300,6 +306,11 @@ def session(
             p95=round(percentile(search.ms, 0.95), 1),
             max=round(max(search.ms), 1),
             keystrokes=len(search.ms),
+            # The first key of a query turns the start screen into the result list.
+            first_key_p50=round(percentile([search.ms[i] for i in firsts], 0.5), 1),
+            later_keys_p95=round(
+                percentile([ms for i, ms in enumerate(search.ms) if i not in firsts], 0.95), 1
+            ),
         )
 
         os.write(fd, F3)
