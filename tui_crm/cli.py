@@ -7,8 +7,9 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 from tui_crm import __version__, i18n, paths
 from tui_crm.config import Settings, load_settings, with_overrides
@@ -597,7 +598,25 @@ def run_app(settings: Settings) -> int:
         os.environ["NO_COLOR"] = "1"
     elif settings.color_system != "auto":
         os.environ["TEXTUAL_COLOR_SYSTEM"] = settings.color_system
+    mouse, animations = remote_options(settings, os.environ)
     from tui_crm.app import CrmApp
 
-    CrmApp(settings, clerk_id).run(mouse=settings.mouse)
+    app = CrmApp(settings, clerk_id)
+    if animations:
+        app.animation_level = animations
+    app.run(mouse=mouse)
     return 0
+
+
+def remote_options(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[bool, Literal["", "none"]]:
+    """Whether to ask for mouse events, and the animation level ("": Textual's), here.
+
+    Under sshd (or ``tui-crm serve-ssh``), where ``SSH_CONNECTION`` is set, mouse reporting
+    is off unless ``mouse_over_ssh`` is on (every mouse move would cross the network) and
+    animations are off (each of their frames would too), whatever ``TEXTUAL_ANIMATIONS`` says.
+    """
+    if not environ.get("SSH_CONNECTION"):
+        return settings.mouse, ""
+    return settings.mouse and settings.mouse_over_ssh, "none"

@@ -179,6 +179,8 @@ class Settings:
     """One of :data:`COLOR_SYSTEMS`."""
     mouse: bool = True
     """Whether the app asks the terminal for mouse events."""
+    mouse_over_ssh: bool = False
+    """Whether it does so over SSH too (``SSH_CONNECTION`` set): every mouse move is a packet."""
     templates_dir: str = ""
     """Folder of ``.docx`` templates; empty means ``<data>/templates``."""
     documents_dir: str = ""
@@ -342,7 +344,7 @@ def _settings_from(path: Path, text: str, data: dict[str, Any]) -> Settings:
             values[key] = _telephony_from(path, text, value)
         elif key == "company":
             values[key] = _company_from(path, text, value)
-        elif key == "mouse":
+        elif key in ("mouse", "mouse_over_ssh"):
             if not isinstance(value, bool):
                 raise _fail(path, text, key, f"must be true or false, not {value!r}")
             values[key] = value

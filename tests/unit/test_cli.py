@@ -291,6 +291,7 @@ def test_mouse_and_colour_settings_reach_the_app(
     monkeypatch.setattr(CrmApp, "run", run)
     monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
     monkeypatch.delenv("TEXTUAL_FPS", raising=False)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)  # over SSH the mouse is off anyway
     config = tmp_path / "config.toml"
     config.write_text('mouse = false\ntheme = "tui-crm-16"\ncolor_system = "256"\n')
     assert cli.main(["--db", str(people), "--config", str(config)]) == 0
