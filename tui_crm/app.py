@@ -233,7 +233,7 @@ class CrmApp(App[None]):
             return True if self.context_party() is not None else None
         if action == "log_call":
             return not isinstance(self.screen, ModalScreen)
-        if action in ("follow_up_list", "call_suggestions"):
+        if action in ("follow_up_list", "call_suggestions", "documents", "open_items"):
             return not isinstance(self.screen, ModalScreen)
         return True
 
@@ -312,6 +312,27 @@ class CrmApp(App[None]):
         if not isinstance(self.screen, SuggestionsScreen):
             self.push_screen(SuggestionsScreen())
 
+    def _customer_of_inquiry(self) -> tuple[int, str] | None:
+        """The customer of the inquiry shown, which scopes the documents and open items."""
+        from tui_crm.screens.inquiry import InquiryScreen
+
+        screen = self.screen
+        return screen.context_party() if isinstance(screen, InquiryScreen) else None
+
+    def action_documents(self) -> None:
+        """Alt+B: the documents of every customer (of the inquiry's customer there)."""
+        from tui_crm.screens.documents import DocumentsScreen
+
+        if not isinstance(self.screen, DocumentsScreen):
+            self.push_screen(DocumentsScreen(self._customer_of_inquiry()))
+
+    def action_open_items(self) -> None:
+        """Alt+U: the open items of every customer (of the inquiry's customer there)."""
+        from tui_crm.screens.open_items import OpenItemsScreen
+
+        if not isinstance(self.screen, OpenItemsScreen):
+            self.push_screen(OpenItemsScreen(self._customer_of_inquiry()))
+
     def _freeze_startup_objects(self) -> None:
         """Keep the start-up heap out of the garbage collector's full passes.
 
@@ -348,6 +369,8 @@ class CrmApp(App[None]):
             "app.refresh": self.action_refresh,
             "app.follow_up_list": self.action_follow_up_list,
             "app.call_suggestions": self.action_call_suggestions,
+            "app.documents": self.action_documents,
+            "app.open_items": self.action_open_items,
             "app.theme": self.action_cycle_theme,
             "app.log_call": self.action_log_call,
             "app.quit": self.action_quit_app,

@@ -97,7 +97,7 @@ async def test_alt_digits_f6_f7_and_ctrl_page_keys_switch_tabs_and_the_summary_s
         await pilot.press("ctrl+pagedown")
         assert tabs.active == "tab-other"
         await pilot.press("ctrl+pageup", "ctrl+pageup")
-        assert tabs.active == "tab-notes"
+        assert tabs.active == "tab-documents"
         await pilot.press("ctrl+pagedown")
         assert tabs.active == "tab-main"
         await pilot.press("f7", "f7")

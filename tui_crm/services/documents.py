@@ -210,6 +210,7 @@ def list_documents(
     """
     _check(filters)
     conditions = _where(filters)
+    order: list[Any]
     if filters.sort == "number":
         order = [Document.number]
         if after is not None:
@@ -362,12 +363,12 @@ class DocumentDetail:
     """Document number."""
     kind: str
     """Document kind."""
+    due_date: date | None
+    """Due date (invoices)."""
     date: date
     """Document date."""
     status: str
     """Document status."""
-    due_date: date | None
-    """Due date (invoices)."""
     reference: str
     """The customer's reference."""
     notes: str

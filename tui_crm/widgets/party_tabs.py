@@ -14,9 +14,11 @@ TAB_NAMES = (
     "follow_ups",
     "history",
     "notes",
+    "documents",
 )
 """The tabs in order; pane ids are ``tab-<name>`` (Alt+1 … Alt+9). The edit form has only
-some of them; the notes stay last, so Ctrl+PgUp from the first tab lands on them."""
+some of them; in the edit form the notes are last, so Ctrl+PgUp from its first tab lands on
+them (the inquiry's further tabs follow the notes)."""
 
 
 class PartyTabs(TabbedContent):
