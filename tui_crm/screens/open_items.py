@@ -22,6 +22,7 @@ from tui_crm.i18n import _
 from tui_crm.paths import STYLES
 from tui_crm.screens.base import HEADER_ICON, AppContext, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
+from tui_crm.screens.follow_up_modal import date_text
 from tui_crm.services import documents, followups, open_items, validation
 from tui_crm.services.open_items import (
     OpenItemFilter,
@@ -432,7 +433,7 @@ class PaymentModal(ModalScreen[PaymentResult | None]):
             yield LiveField(
                 "amount",
                 _("Amount"),
-                formatting.number(balance) if balance else "",
+                f"{balance:.2f}" if balance else "",
                 parse=validation.amount,
                 describe=self.describe_amount,
                 required=True,
@@ -442,7 +443,7 @@ class PaymentModal(ModalScreen[PaymentResult | None]):
             yield LiveField(
                 "date",
                 _("Date"),
-                formatting.day(self.context.today),
+                date_text(self.context.today),
                 parse=lambda text: validation.day(text, self.context.today),
                 describe=formatting.day,
                 required=True,
