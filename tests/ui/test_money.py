@@ -110,7 +110,7 @@ async def test_a_document_shows_lines_totals_and_walks_its_chain(shop: CrmApp) -
         lines = screen.query_one(DocumentLineList)
         assert [line.text for line in lines.rows] == ["Schrauben", "Buch"]
         totals = str(screen.query_one("#document-totals", Static).render())
-        for text in ("€40.00", "VAT 19 % on €20.00", "€3.80", "VAT 7 % on €20.00", "€1.40"):
+        for text in ("€40.00", "19 % VAT on €20.00", "€3.80", "7 % VAT on €20.00", "€1.40"):
             assert text in totals
         assert "€45.20" in totals
         assert "differs" not in totals

@@ -40,7 +40,7 @@ def totals_text(detail: DocumentDetail) -> Content:
     for amount in totals.rates:
         rows.append(
             (
-                _("VAT {rate} % on {net}").format(
+                _("{rate} % VAT on {net}").format(
                     rate=plain_number(amount.rate), net=formatting.money(amount.net)
                 ),
                 formatting.money(amount.vat),
