@@ -327,3 +327,34 @@ async def test_the_command_palette_offers_documents_and_open_items(shop: CrmApp)
         names = [command.title for command in app.get_system_commands(app.screen)]
         assert "Documents" in names
         assert "Open items" in names
+
+
+async def test_screen_totals_agree_with_a_direct_sql_sum_on_demo_data(tmp_path: Path) -> None:
+    from tui_crm import formatting
+    from tui_crm.db.migrations import migrate
+    from tui_crm.services import demo
+
+    path = tmp_path / "demo.sqlite"
+    database = open_database(path)
+    migrate(database)
+    demo.generate(database, 200, 3, today=TODAY)
+    with db.atomic():
+        clerk_id = ensure_clerk("alice")
+    app = CrmApp(Settings(database=str(path), clerk="alice"), clerk_id, today=TODAY)
+
+    def sql_sums(where: str) -> str:
+        count, amount, paid, balance = database.execute_sql(
+            "SELECT COUNT(*), SUM(amount), SUM(paid), SUM(amount - paid) FROM open_item "
+            f"WHERE closed_at IS NULL {where}"
+        ).fetchone()
+        money = [formatting.money(Decimal(int(value)) / 100) for value in (amount, paid, balance)]
+        return "{} items · amount {} · paid {} · balance {}".format(count, *money)
+
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("alt+u")
+        await settle(app)
+        label = app.screen.query_one("#item-totals", Label)
+        assert str(label.render()) == sql_sums("")
+        await pilot.press("f7")
+        await settle(app)
+        assert str(label.render()) == sql_sums(f"AND due_date < '{TODAY.isoformat()}'")

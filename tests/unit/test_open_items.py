@@ -278,6 +278,9 @@ def test_cli_and_service_totals_agree_with_sql_on_demo_data(
     demo_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = open_database(demo_path)
+    indexes = {index.name for index in database.get_indexes("open_item")}
+    assert {"open_item_unsettled", "open_item_party_unsettled"} <= indexes  # after the bulk load
+    assert "open_item_closed_at_due_date" not in indexes
     today = date.today().isoformat()
     count, balance, amount = _sql(
         database,
@@ -355,3 +358,33 @@ def test_cli_dunning_run_dry_run_writes_nothing_then_raises(
     assert DunningEvent.select().count() == events + int(due)  # type: ignore[call-overload]
     assert cli.main([*args, "--dry-run"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "0 items due (dry run: nothing written)"
+
+
+@pytest.mark.postgres
+def test_documents_payments_and_dunning_on_postgres(pg_url: str) -> None:
+    from tests.ledger import add_document
+    from tui_crm.services import documents
+
+    migrate(open_database(pg_url))
+    hans = add_party("10001", "Hans", "Müller", "", "Köln", "+49221123456", "0221 123456")
+    Clerk.create(login="alice")
+    order = add_document(hans, "AB1", "order", day=date(2026, 1, 2))
+    add_document(hans, "LS1", "delivery_note", day=date(2026, 1, 3), linked_from=order)
+    item = add_invoice(hans, "RE1", "100.00", due=date(2026, 1, 10))
+    page = documents.list_documents(documents.DocumentFilter(), None, 2)
+    rest = documents.list_documents(documents.DocumentFilter(), page[-1].key, 5)
+    assert [row.number for row in page + rest] == ["RE1", "LS1", "AB1"]
+    assert [entry.number for entry in documents.load(order.id).chain] == ["AB1", "LS1"]
+    proposals = dunning.propose(DEFAULT_DUNNING_LEVELS, TODAY)
+    assert [p.document_number for p in proposals] == ["RE1"]
+    result = open_items.record_payment(
+        item.id, Decimal("40.00"), TODAY, "alice", expected_version=1
+    )
+    assert result.item.balance == Decimal("60.00")
+    with pytest.raises(open_items.ItemChanged):
+        open_items.record_payment(item.id, Decimal("1.00"), TODAY, "alice", expected_version=1)
+    ran = dunning.run(proposals, DEFAULT_DUNNING_LEVELS, TODAY, "alice")
+    assert (ran.raised, len(ran.skipped)) == (0, 1)  # the payment moved the version
+    fresh = dunning.propose(DEFAULT_DUNNING_LEVELS, TODAY)
+    assert dunning.run(fresh, DEFAULT_DUNNING_LEVELS, TODAY, "alice").raised == 1
+    assert open_items.totals(OpenItemFilter(), TODAY).balance == Decimal("60.00")

@@ -7,10 +7,20 @@ from types import ModuleType
 
 from peewee import Database
 
-from tui_crm.db.migrations import m0001_initial, m0002_search_words, m0003_list_indexes
+from tui_crm.db.migrations import (
+    m0001_initial,
+    m0002_search_words,
+    m0003_list_indexes,
+    m0005_open_item_indexes,
+)
 from tui_crm.errors import SchemaOutdated, SchemaTooNew
 
-MIGRATIONS: tuple[ModuleType, ...] = (m0001_initial, m0002_search_words, m0003_list_indexes)
+MIGRATIONS: tuple[ModuleType, ...] = (
+    m0001_initial,
+    m0002_search_words,
+    m0003_list_indexes,
+    m0005_open_item_indexes,
+)
 """Every migration in order; module ``N`` has ``VERSION == N`` and ``apply(database)``."""
 
 LATEST = MIGRATIONS[-1].VERSION
