@@ -165,6 +165,8 @@ def service_figures(document_id: int, runs: int) -> dict[str, list[float]]:
         "open_items_first_page_overdue": items(OpenItemFilter(overdue=True)),
         "open_items_first_page_level4": items(OpenItemFilter(dunning_level=4)),
         "open_items_first_page_customer": items(OpenItemFilter(party_id=party)),
+        "open_items_first_page_clerk": items(OpenItemFilter(clerk_id=2)),
+        "open_items_totals_clerk": lambda: open_items.totals(OpenItemFilter(clerk_id=2), today),
         "open_items_totals_all": lambda: open_items.totals(OpenItemFilter(), today),
         "documents_first_page": docs(DocumentFilter()),
         "documents_first_page_invoices": docs(DocumentFilter(kind="invoice")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import cast
 
 from textual import on, work
@@ -24,6 +25,19 @@ from tui_crm.widgets.paged_list import PagedList
 
 LABEL_WIDTH = 14
 """Width of the field names of the header."""
+
+READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="document")
+"""Threads that read a document while its screen is being built."""
+
+EARLY_WAIT = 0.03
+"""Seconds the mount waits for the read started by the constructor; a slower read is shown
+by a worker when it arrives."""
+
+
+def read_document(document_id: int) -> DocumentDetail:
+    """Read a document on a connection of this thread (runs in :data:`READER`)."""
+    with db.connection_context():
+        return documents.load(document_id)
 
 
 def _facts(pairs: list[tuple[str, str]]) -> Content:
@@ -84,6 +98,8 @@ class DocumentScreen(CrmScreen):
         """The document shown."""
         self.detail: DocumentDetail | None = None
         """The document as read (None until it has loaded)."""
+        # Read before the screen is built, so that its first frame can show the document.
+        self._early: Future[DocumentDetail] | None = READER.submit(read_document, document_id)
 
     def compose(self) -> ComposeResult:
         """Header facts, lines, totals and chain."""
@@ -100,9 +116,24 @@ class DocumentScreen(CrmScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Read the document; the lines take the keys."""
+        """Show the document read meanwhile (or as soon as it is); the lines take the keys."""
         self.query_one(DocumentLineList).focus()
-        self.reload()
+        future, self._early = self._early, None
+        if future is None:
+            self.reload()
+            return
+        wait((future,), timeout=EARLY_WAIT)
+        if future.done() and future.exception() is None:
+            self.show(future.result())
+        else:
+            self.deliver(future)
+
+    @work(thread=True, exclusive=True, group="document", exit_on_error=False)
+    def deliver(self, future: Future[DocumentDetail]) -> None:
+        """Wait for the read started by the constructor, then show it."""
+        detail = future.result()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, detail)
 
     def reload(self) -> None:
         """Read the document again (F5)."""

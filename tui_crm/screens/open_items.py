@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -12,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.types import NoActiveAppError
 from textual.widgets import Button, Footer, Header, Input, Label
 from textual.worker import get_current_worker
 
@@ -54,6 +57,18 @@ ANY = -1
 
 MAX_LEVEL_CHOICE = 9
 """Dunning levels offered by the level filter (beyond the configured ones too)."""
+
+READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-items")
+"""A thread that reads the first page while the screen is being built."""
+
+EARLY_WAIT = 0.03
+"""Seconds the mount waits for the first page read by the constructor."""
+
+
+def read_first_page(filters: OpenItemFilter, today: date) -> list[OpenItemRow]:
+    """The first page on a connection of this thread (runs in :data:`READER`)."""
+    with db.connection_context():
+        return open_items.list_open_items(filters, today, None, FIRST_PAGE + 1)
 
 
 def refresh_everywhere(screen: Screen[Any]) -> None:
@@ -137,6 +152,10 @@ class OpenItemsScreen(CrmScreen):
         """The totals shown (None until summed)."""
         self._token = 0
         self._timer: Timer | None = None
+        self._early: Future[list[OpenItemRow]] | None = None
+        # Started before the screen is built, so that its first frame can show the items.
+        with suppress(NoActiveAppError):
+            self._early = READER.submit(read_first_page, self.filters, self.context.today)
 
     def compose(self) -> ComposeResult:
         """Filters, totals, the list and the key bar."""
@@ -171,11 +190,19 @@ class OpenItemsScreen(CrmScreen):
         return self.query_one("#open-items", OpenItemList)
 
     def on_mount(self) -> None:
-        """The first page and the totals; then the clerks for their filter."""
+        """The first page (read meanwhile), then the totals and the clerks for their filter."""
         self.title = _("Open items")
         self.item_list.today = self.context.today
         self.item_list.focus()
-        self.reload()
+        future, self._early = self._early, None
+        if future is not None:
+            wait((future,), timeout=EARLY_WAIT)
+        if future is None or not future.done() or future.exception() is not None:
+            self.reload()
+        else:
+            self._token += 1
+            self.show_rows(future.result(), FIRST_PAGE, False, self._token)
+            self.load_totals(self.filters, self._token)
         self.load_clerks()
 
     def on_screen_resume(self) -> None:
@@ -207,6 +234,13 @@ class OpenItemsScreen(CrmScreen):
                 return
             self.app.call_from_thread(self.show_rows, rows, limit, keep, token)
             sums = open_items.totals(filters, today)
+        self.app.call_from_thread(self.show_totals, sums, token)
+
+    @work(thread=True, exclusive=True, group="open-items", exit_on_error=False)
+    def load_totals(self, filters: OpenItemFilter, token: int) -> None:
+        """Sum every item of the filters (after a first page read by the constructor)."""
+        with db.connection_context():
+            sums = open_items.totals(filters, self.context.today)
         self.app.call_from_thread(self.show_totals, sums, token)
 
     def show_rows(self, rows: list[OpenItemRow], limit: int, keep: bool, token: int) -> None:

@@ -169,7 +169,9 @@ def _conditions(filters: OpenItemFilter, today: date) -> list[Any]:
     if filters.party_id is not None:
         conditions.append(OpenItem.party == filters.party_id)
     if filters.clerk_id is not None:
-        conditions.append(Document.clerk == filters.clerk_id)
+        # "+ 0" keeps SQLite from walking every document of the clerk (a third of millions)
+        # instead of the unsettled items' index; PostgreSQL plans it the same either way.
+        conditions.append((Document.clerk + 0) == filters.clerk_id)
     return conditions
 
 
