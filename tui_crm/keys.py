@@ -474,9 +474,15 @@ DUNNING_RUN = Binding(
 """Propose the items due for their next dunning level (reviewed before anything is written)."""
 
 CREDIT_BLOCK = Binding(
-    "alt+s", "toggle_block", _("Credit block"), key_display="Alt+S", id="credit.block"
+    "alt+s",
+    "toggle_block",
+    _("Credit block"),
+    key_display="Alt+S",
+    id="credit.block",
+    show=False,
 )
-"""Block the customer for credit, or lift the block (asks first)."""
+"""Block the customer for credit, or lift the block (asks first); in the help and the command
+palette, not the key bar (the inquiry's has no room beside F11 and log contact)."""
 
 DUNNING_TOGGLE = Binding(
     "space", "toggle_item", _("Keep / leave out"), key_display="Space", id="dunning.toggle"
