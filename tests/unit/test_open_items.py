@@ -306,6 +306,7 @@ def test_cli_and_service_totals_agree_with_sql_on_demo_data(
     assert cli.main(["--db", str(demo_path), "open-items", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("customer,name,blocked,invoice")
+    assert {line.split(",")[2] for line in lines[1:] if line.count(",") == 13} <= {"true", "false"}
     all_count = _sql(database, "SELECT COUNT(*) FROM open_item WHERE closed_at IS NULL")[0]
     assert len(lines) == 1 + int(all_count)  # type: ignore[call-overload]
     assert cli.main(["--db", str(demo_path), "open-items"]) == 0

@@ -119,7 +119,9 @@ def open_items_command(settings: Settings, args: argparse.Namespace) -> int:
             writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow(_record(row, today))
+                record = _record(row, today)
+                record["blocked"] = "true" if row.blocked else "false"
+                writer.writerow(record)
             return 0
         for row in rows:
             flag = " BLOCKED" if row.blocked else ""
