@@ -304,6 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, metavar="W", help="uncounted runs")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
     parser.add_argument("--no-screens", action="store_true", help="time the services only")
+    parser.add_argument("--no-services", action="store_true", help="time the screens only")
     args = parser.parse_args(argv)
     if not args.db.exists():
         parser.error(f"{args.db} does not exist")
@@ -330,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with db.atomic():
             clerk = ensure_clerk("admin")
         document_id = big_document()
-        figures = service_figures(document_id, args.runs)
+        figures = {} if args.no_services else service_figures(document_id, args.runs)
         if not args.no_screens:
             figures.update(
                 asyncio.run(

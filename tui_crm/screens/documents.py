@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import date
 from typing import cast
@@ -38,6 +39,18 @@ FILTER_DELAY = 0.3
 
 ANY = "*"
 """The choice "every kind" / "any status" (CycleField values cannot be None)."""
+
+READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
+"""A thread that reads the first page while the screen is being built."""
+
+EARLY_WAIT = 0.03
+"""Seconds the mount waits for the first page read by the constructor."""
+
+
+def read_first_page(filters: DocumentFilter) -> list[DocumentRow]:
+    """The first page on a connection of this thread (runs in :data:`READER`)."""
+    with db.connection_context():
+        return documents.list_documents(filters, None, FIRST_PAGE + 1)
 
 
 def sort_label(sort: str) -> str:
@@ -76,6 +89,8 @@ class DocumentsScreen(CrmScreen):
         """The customer number typed into the customer filter."""
         self._token = 0
         self._timer: Timer | None = None
+        # Read before the screen is built, so that its first frame can show the documents.
+        self._early: Future[list[DocumentRow]] | None = READER.submit(read_first_page, self.filters)
 
     def compose(self) -> ComposeResult:
         """Filters, the list and the key bar."""
@@ -114,10 +129,17 @@ class DocumentsScreen(CrmScreen):
         return self.query_one("#documents", DocumentList)
 
     def on_mount(self) -> None:
-        """The first page, the list focused."""
+        """The first page (read meanwhile), the list focused."""
         self.title = _("Documents")
         self.document_list.focus()
-        self.reload()
+        future, self._early = self._early, None
+        if future is not None:
+            wait((future,), timeout=EARLY_WAIT)
+        if future is None or not future.done() or future.exception() is not None:
+            self.reload()
+        else:
+            self._token += 1
+            self.show_rows(future.result(), False, self._token)
 
     def on_screen_resume(self) -> None:
         """Back from a document or a customer: show what changed meanwhile."""

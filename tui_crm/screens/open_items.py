@@ -202,8 +202,11 @@ class OpenItemsScreen(CrmScreen):
         else:
             self._token += 1
             self.show_rows(future.result(), FIRST_PAGE, False, self._token)
-            self.load_totals(self.filters, self._token)
-        self.load_clerks()
+            # The totals and the clerks wait for the first frame: their threads would
+            # compete with it for the two cores of a busy server.
+            token = self._token
+            self.call_after_refresh(lambda: self.load_totals(self.filters, token))
+        self.call_after_refresh(self.load_clerks)
 
     def on_screen_resume(self) -> None:
         """Back from a document or a customer: show what changed meanwhile."""
