@@ -215,9 +215,10 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inquiry(app, pilot, "10001")
         tabs = screen.query_one(PartyTabs)
-        # F7 walks through every tab; the new ones sit before the notes.
+        # F7 walks through every tab; log, follow-ups and history sit before the notes, the
+        # documents after them.
         names = []
-        for _ in range(9):
+        for _ in range(10):
             await pilot.press("f7")
             names.append(tabs.active_name)
         assert names == [
@@ -229,6 +230,7 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
             "follow_ups",
             "history",
             "notes",
+            "documents",
             "main",
         ]
         await pilot.press("alt+7")
