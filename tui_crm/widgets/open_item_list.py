@@ -14,7 +14,10 @@ from tui_crm.widgets.paged_list import Column, PagedList
 
 
 class OpenItemList(PagedList[OpenItemRow]):
-    """Customer, invoice, dates, days overdue, amounts and dunning state, page by page."""
+    """Customer, invoice, dates, days overdue, amounts and dunning state, page by page.
+
+    The invoice's clerk is a filter of the screen, not a column: the columns fit 120 cells.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(empty_text=_("No open items."), id=id)
@@ -25,18 +28,17 @@ class OpenItemList(PagedList[OpenItemRow]):
         """The columns."""
         return [
             (_("Customer"), 9, "left"),
-            (_("Name"), -18, "left"),
+            (_("Name"), -14, "left"),
             ("", 9, "left"),
             (_("Invoice"), 10, "left"),
             (_("Date"), 11, "left"),
             (_("Due"), 11, "left"),
-            (_("Days"), 6, "right"),
-            (_("Amount"), 13, "right"),
-            (_("Paid"), 13, "right"),
-            (_("Balance"), 13, "right"),
+            (_("Days"), 5, "right"),
+            (_("Amount"), 12, "right"),
+            (_("Paid"), 12, "right"),
+            (_("Balance"), 12, "right"),
             (_("Lvl"), 4, "right"),
             (_("Dunned"), 11, "left"),
-            (_("Clerk"), 8, "left"),
         ]
 
     def cells(self, row: OpenItemRow) -> Sequence[str]:
@@ -55,7 +57,6 @@ class OpenItemList(PagedList[OpenItemRow]):
             formatting.money(row.balance),
             str(row.dunning_level) if row.dunning_level else "",
             formatting.day(row.last_dunning_date),
-            row.clerk,
         ]
 
     def row_style(self, row: OpenItemRow) -> str:
