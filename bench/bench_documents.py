@@ -2,12 +2,14 @@
 
 Usage::
 
-    python bench/bench_documents.py --db FILE [--runs R] [--warmup W] [--timeout SECONDS]
+    python bench/bench_documents.py [--customers N] [--seed S] [--db FILE] [--runs R]
+                                    [--warmup W] [--timeout SECONDS] [--no-screens|--no-services]
 
-FILE must be a COPY of a large demo database (``cp /work/big/demo-1m.sqlite /tmp/copy``;
-``tui-crm --db /tmp/copy db upgrade`` if its schema is older): the script writes a 200-line
-invoice ``BENCH200`` (once, with its open item) and the clerk's login; the dunning run is only
-proposed, never confirmed.
+The database is a ``tui-crm demo`` database of N customers (default 1,000,000), cached in
+``bench/out/demo-<N>-seed<S>.sqlite``; ``--db FILE`` uses that file instead, which must be a
+COPY of a demo (``cp /work/big/demo-1m.sqlite /tmp/copy``): the script upgrades its schema,
+writes a 200-line invoice ``BENCH200`` (once, with its open item) and the clerk's login; the
+dunning run is only proposed, never confirmed.
 
 **Services.** Each query is timed ``--runs`` times after a warm-up: the open items' first page
 (no filter, overdue, dunning level 4, one customer) and the totals of every unsettled item; the
@@ -60,6 +62,26 @@ BIG_NUMBER = "BENCH200"
 def say(message: str) -> None:
     """Progress on stderr."""
     print(f"bench_documents: {message}", file=sys.stderr, flush=True)
+
+
+BENCH_OUT = Path(__file__).resolve().parent / "out"
+"""Cache of the benchmark databases (git-ignored)."""
+
+
+def build_database(path: Path, customers: int, seed: int) -> None:
+    """Create a ``tui-crm demo`` database of ``customers`` at ``path`` (minutes for 1M)."""
+    import shutil
+    import subprocess
+
+    beside = Path(sys.executable).parent / "tui-crm"
+    command = str(beside) if beside.is_file() else shutil.which("tui-crm")
+    if command is None:
+        raise SystemExit("bench_documents: tui-crm is not installed (pip install -e .)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    say(f"building a demo database of {customers:,} customers at {path} (may take minutes)")
+    argv = [command, "--db", str(path), "demo", "--customers", str(customers), "--seed", str(seed)]
+    if subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=False).returncode != 0:
+        raise SystemExit("bench_documents: tui-crm demo failed")
 
 
 def big_document() -> int:
@@ -299,15 +321,23 @@ GOALS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the options, time the services and the screens, print figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--db", type=Path, metavar="FILE", required=True, help="a COPY of a demo")
+    parser.add_argument("--customers", type=int, default=1_000_000, metavar="N")
+    parser.add_argument("--seed", type=int, default=1, metavar="S")
+    parser.add_argument("--db", type=Path, metavar="FILE", help="a COPY of a demo database")
     parser.add_argument("--runs", type=int, default=20, metavar="R", help="timed runs")
     parser.add_argument("--warmup", type=int, default=2, metavar="W", help="uncounted runs")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
     parser.add_argument("--no-screens", action="store_true", help="time the services only")
     parser.add_argument("--no-services", action="store_true", help="time the screens only")
     args = parser.parse_args(argv)
-    if not args.db.exists():
+    if args.runs < 1 or args.customers < 1:
+        parser.error("--runs and --customers must be at least 1")
+    if args.db is not None and not args.db.exists():
         parser.error(f"{args.db} does not exist")
+    path = args.db or BENCH_OUT / f"demo-{args.customers}-seed{args.seed}.sqlite"
+    if not path.exists():
+        build_database(path, args.customers, args.seed)
+    say(f"using {path}")
 
     with tempfile.TemporaryDirectory(prefix="tui-crm-bench-") as folder:
         os.environ.update(
@@ -319,15 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         i18n.setup("en")
         from tui_crm.db.connection import db, open_database
-        from tui_crm.db.migrations import check
-        from tui_crm.errors import SchemaOutdated
+        from tui_crm.db.migrations import migrate
         from tui_crm.services.customers import ensure_clerk
 
-        database = open_database(args.db, create=False)
-        try:
-            check(database, str(args.db))
-        except SchemaOutdated as error:
-            raise SystemExit(f"bench_documents: {error.msg}") from None
+        database = open_database(path, create=False)
+        applied = migrate(database)
+        if applied:
+            say(f"upgraded {path} to schema {applied[-1]}")
         with db.atomic():
             clerk = ensure_clerk("admin")
         document_id = big_document()
