@@ -265,9 +265,12 @@ def iter_open_items(
 
 def totals(filters: OpenItemFilter, today: date) -> OpenItemTotals:
     """Count, amount, paid and balance of every item of ``filters``, summed in SQL."""
+    # coerce(False): the sums stay integer cents (not run through the field's converter).
     query = OpenItem.select(
-        fn.COUNT(OpenItem.id), fn.SUM(OpenItem.amount).coerce(False), fn.SUM(OpenItem.paid)
-    ).coerce(False)
+        fn.COUNT(OpenItem.id),
+        fn.SUM(OpenItem.amount).coerce(False),
+        fn.SUM(OpenItem.paid).coerce(False),
+    )
     if filters.clerk_id is not None:
         query = query.join(Document, on=OpenItem.document == Document.id)
     count, amount, paid = _tuples(query.where(*_conditions(filters, today)))[0]
