@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,8 +33,11 @@ TODAY = date(2026, 3, 1)
 
 
 async def settle(app: CrmApp) -> None:
-    await app.workers.wait_for_complete()
-    await app.animator.wait_until_complete()
+    """Wait for the workers, and for those the screens start after their first frame."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await app.animator.wait_until_complete()
+        await asyncio.sleep(0.05)  # a refresh runs the call_after_refresh callbacks
     await app.workers.wait_for_complete()
 
 

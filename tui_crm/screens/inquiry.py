@@ -205,6 +205,10 @@ class InquiryScreen(CrmScreen):
         """Show the party if it has been read already, else as soon as it is."""
         self.title = self.number
         self._ready = True
+        if self.data is not None:
+            # A reload that started before the mount (another clerk's change noticed while
+            # the screen was built) arrived first: show it; the early read is stale then.
+            self.fill(self.data)
         if self._early is None:
             return
         serial, future = self._early

@@ -239,7 +239,7 @@ class OpenItemsScreen(CrmScreen):
             sums = open_items.totals(filters, today)
         self.app.call_from_thread(self.show_totals, sums, token)
 
-    @work(thread=True, exclusive=True, group="open-items", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="open-items-totals", exit_on_error=False)
     def load_totals(self, filters: OpenItemFilter, token: int) -> None:
         """Sum every item of the filters (after a first page read by the constructor)."""
         with db.connection_context():
