@@ -265,6 +265,8 @@ class CrmApp(App[None]):
             "missed_calls",
             "mail_merge",
             "reports",
+            "documents",
+            "open_items",
         ):
             return not isinstance(self.screen, ModalScreen)
         return True
@@ -367,6 +369,27 @@ class CrmApp(App[None]):
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen())
 
+    def _customer_of_inquiry(self) -> tuple[int, str] | None:
+        """The customer of the inquiry shown, which scopes the documents and open items."""
+        from tui_crm.screens.inquiry import InquiryScreen
+
+        screen = self.screen
+        return screen.context_party() if isinstance(screen, InquiryScreen) else None
+
+    def action_documents(self) -> None:
+        """Alt+G: the documents of every customer (of the inquiry's customer there)."""
+        from tui_crm.screens.documents import DocumentsScreen
+
+        if not isinstance(self.screen, DocumentsScreen):
+            self.push_screen(DocumentsScreen(self._customer_of_inquiry()))
+
+    def action_open_items(self) -> None:
+        """Alt+U: the open items of every customer (of the inquiry's customer there)."""
+        from tui_crm.screens.open_items import OpenItemsScreen
+
+        if not isinstance(self.screen, OpenItemsScreen):
+            self.push_screen(OpenItemsScreen(self._customer_of_inquiry()))
+
     def _freeze_startup_objects(self) -> None:
         """Keep the start-up heap out of the garbage collector's full passes.
 
@@ -406,6 +429,8 @@ class CrmApp(App[None]):
             "app.missed_calls": self.action_missed_calls,
             "app.mail_merge": self.action_mail_merge,
             "app.reports": self.action_reports,
+            "app.documents": self.action_documents,
+            "app.open_items": self.action_open_items,
             "app.theme": self.action_cycle_theme,
             "app.log_call": self.action_log_call,
             "app.quit": self.action_quit_app,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import re
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,41 @@ class TelephonySettings:
     """``[telephony.http]``."""
 
 
+DUNNING_BASES = ("due", "previous")
+"""What a dunning level's days count from: the due date, or the date of the level before."""
+
+
+@dataclass(frozen=True, slots=True)
+class DunningLevel:
+    """One level of the dunning run (``[[dunning.levels]]``)."""
+
+    name: str = ""
+    """What the level is called (empty: the default name of its place, translated)."""
+    days: int = 14
+    """Days after :attr:`after` until an unpaid item is due for this level."""
+    after: str = "previous"
+    """``due``: days count from the due date; ``previous``: from the level before."""
+    fee: Decimal = Decimal("0.00")
+    """The dunning fee charged with this level (recorded on the dunning event)."""
+
+
+DEFAULT_DUNNING_LEVELS: tuple[DunningLevel, ...] = (
+    DunningLevel(days=14, after="due", fee=Decimal("0.00")),
+    DunningLevel(days=14, fee=Decimal("0.00")),
+    DunningLevel(days=14, fee=Decimal("5.00")),
+    DunningLevel(days=14, fee=Decimal("10.00")),
+)
+"""Payment reminder, 1st, 2nd and final notice: 14 days apart, as the demo data has them."""
+
+
+@dataclass(frozen=True, slots=True)
+class DunningSettings:
+    """``[dunning]``: the levels an unpaid invoice goes through."""
+
+    levels: tuple[DunningLevel, ...] = DEFAULT_DUNNING_LEVELS
+    """Level 1 first; an item at the last level is not proposed again."""
+
+
 @dataclass(frozen=True, slots=True)
 class CompanySettings:
     """``[company]``: the own company, for letterheads and footers of letters."""
@@ -191,6 +227,8 @@ class Settings:
     """``[telephony]``: dial backend, caller-ID monitor, outside line and area code."""
     company: CompanySettings = field(default_factory=CompanySettings)
     """``[company]``: the own company, for letters."""
+    dunning: DunningSettings = field(default_factory=DunningSettings)
+    """``[dunning]``: the dunning levels with their days and fees."""
     source: str = ""
     """The file these settings were read from, or empty when none exists."""
 
@@ -221,7 +259,7 @@ class Settings:
         """Render the effective settings as TOML (``tui-crm config show``)."""
         lines = [f"# effective settings (file: {self.source or 'none'})"]
         for item in fields(self):
-            if item.name in ("keymap", "source", "telephony", "company"):
+            if item.name in ("keymap", "source", "telephony", "company", "dunning"):
                 continue
             value = getattr(self, item.name)
             if item.name == "database":
@@ -236,6 +274,7 @@ class Settings:
             f"{item.name} = {_toml_value(getattr(self.company, item.name))}"
             for item in fields(self.company)
         )
+        lines.extend(_dunning_toml(self.dunning))
         return "\n".join(lines) + "\n"
 
 
@@ -263,6 +302,19 @@ def _telephony_toml(telephony: TelephonySettings) -> list[str]:
         *table("telephony.asterisk", telephony.asterisk),
         *table("telephony.http", telephony.http),
     ]
+
+
+def _dunning_toml(dunning: DunningSettings) -> list[str]:
+    """The ``[[dunning.levels]]`` tables as TOML lines."""
+    rendered: list[str] = []
+    for level in dunning.levels:
+        rendered += ["", "[[dunning.levels]]"]
+        if level.name:
+            rendered.append(f"name = {_toml_value(level.name)}")
+        rendered.append(f"days = {level.days}")
+        rendered.append(f"after = {_toml_value(level.after)}")
+        rendered.append(f'fee = "{level.fee:.2f}"')
+    return rendered
 
 
 def _toml_value(value: object) -> str:
@@ -344,6 +396,8 @@ def _settings_from(path: Path, text: str, data: dict[str, Any]) -> Settings:
             values[key] = _telephony_from(path, text, value)
         elif key == "company":
             values[key] = _company_from(path, text, value)
+        elif key == "dunning":
+            values[key] = _dunning_from(path, text, value)
         elif key in ("mouse", "mouse_over_ssh"):
             if not isinstance(value, bool):
                 raise _fail(path, text, key, f"must be true or false, not {value!r}")
@@ -374,7 +428,8 @@ def _table_line(text: str, table: str, key: str) -> int:
     for number, line in enumerate(text.splitlines(), start=1):
         found = header.match(line)
         if found:
-            current = re.sub(r"\s*\.\s*", ".", found.group(1))
+            # ``[[dunning.levels]]`` (an array of tables) reads as ``dunning.levels`` too.
+            current = re.sub(r"\s*\.\s*", ".", found.group(1)).lstrip("[ ")
             if current == table:
                 header_line = number
             continue
@@ -498,6 +553,46 @@ def _telephony_from(path: Path, text: str, data: Any) -> TelephonySettings:
         asterisk=asterisk,
         http=http,
     )
+
+
+def _dunning_from(path: Path, text: str, data: Any) -> DunningSettings:
+    """Read and check ``[dunning]`` with its ``[[dunning.levels]]``."""
+    top = _Table(path, text, "dunning", data)
+    top.check_keys({"levels"})
+    if "levels" not in top.data:
+        return DunningSettings()
+    entries = top.data["levels"]
+    if not isinstance(entries, list) or not entries:
+        raise top.fail("levels", "must be a non-empty list of tables (one [[dunning.levels]] each)")
+    levels = []
+    for number, entry in enumerate(entries, start=1):
+        table = _Table(path, text, "dunning.levels", entry)
+        table.check_keys({item.name for item in fields(DunningLevel)})
+        days = table.data.get("days", 14)
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
+            raise table.fail(
+                "days", f"level {number}: must be a whole number of days, not {days!r}"
+            )
+        raw_fee = table.data.get("fee", "0")
+        try:
+            if isinstance(raw_fee, bool) or not isinstance(raw_fee, int | float | str):
+                raise InvalidOperation
+            fee = Decimal(str(raw_fee).strip())
+        except InvalidOperation:
+            raise table.fail("fee", f"level {number}: must be an amount, not {raw_fee!r}") from None
+        if not fee.is_finite() or fee < 0 or fee != fee.quantize(Decimal("0.01")):
+            raise table.fail(
+                "fee", f"level {number}: must be an amount >= 0 with at most 2 decimals"
+            )
+        levels.append(
+            DunningLevel(
+                name=table.string("name", ""),
+                days=days,
+                after=table.choice("after", "due" if number == 1 else "previous", DUNNING_BASES),
+                fee=fee.quantize(Decimal("0.01")),
+            )
+        )
+    return DunningSettings(levels=tuple(levels))
 
 
 def _fritzbox_from(path: Path, text: str, data: Any) -> FritzBoxSettings:

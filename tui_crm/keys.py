@@ -490,6 +490,103 @@ REPORT_BINDINGS: tuple[Binding, ...] = (REPORTS, REPORT_EXPORT, REPORT_PERIOD)
 """The bindings of the reports screen."""
 
 
+# Documents, open items and dunning ---------------------------------------------------------
+
+DOCUMENTS = Binding(
+    "alt+g",
+    "app.documents",
+    _("Documents"),
+    key_display="Alt+G",
+    id="app.documents",
+    priority=True,
+    show=False,
+)
+"""Show the documents (Belege) of every customer, or of the customer of the inquiry."""
+
+OPEN_ITEMS = Binding(
+    "alt+u",
+    "app.open_items",
+    _("Open items"),
+    key_display="Alt+U",
+    id="app.open_items",
+    priority=True,
+    show=False,
+)
+"""Show the unpaid invoices (Offene Posten), of the inquiry's customer when opened there."""
+
+FILTERS = Binding("alt+f", "find", _("Filters"), key_display="Alt+F", id="filters.find", show=False)
+"""Put the cursor into the filter fields of the documents or open items list."""
+
+DOCUMENT_KIND = Binding("f7,alt+y", "cycle_kind", _("Kind"), key_display="F7", id="documents.kind")
+"""Show the next kind of document only (quotes, orders … then every kind again)."""
+
+DOCUMENT_SORT = Binding("f6,alt+j", "cycle_sort", _("Sort"), key_display="F6", id="documents.sort")
+"""Order the documents by date (newest or oldest first) or by number."""
+
+TO_CUSTOMER = Binding(
+    "alt+c", "open_customer", _("Customer"), key_display="Alt+C", id="documents.customer"
+)
+"""Open the customer inquiry of the selected document or open item."""
+
+PAYMENT = Binding("f8,alt+p", "pay", _("Payment"), key_display="F8", id="open_items.pay")
+"""Record a payment against the selected open item."""
+
+OVERDUE = Binding(
+    "f7,alt+o", "toggle_overdue", _("Overdue"), key_display="F7", id="open_items.overdue"
+)
+"""Show only overdue items, or all again."""
+
+DUNNING_RUN = Binding(
+    "f6,alt+m", "dunning_run", _("Dunning run"), key_display="F6", id="open_items.dunning_run"
+)
+"""Propose the items due for their next dunning level (reviewed before anything is written)."""
+
+CREDIT_BLOCK = Binding(
+    "alt+x",
+    "toggle_block",
+    _("Credit block"),
+    key_display="Alt+X",
+    id="credit.block",
+    show=False,
+)
+"""Block the customer for credit, or lift the block (asks first); in the help and the command
+palette, not the key bar (the inquiry's has no room beside F11 and log contact)."""
+
+DUNNING_TOGGLE = Binding(
+    "space", "toggle_item", _("Keep / leave out"), key_display="Space", id="dunning.toggle"
+)
+"""Keep the highlighted item in the dunning run, or leave it out."""
+
+DUNNING_ALL = Binding("a", "toggle_all", _("All / none"), key_display="A", id="dunning.all")
+"""Keep every proposed item, or leave every one out."""
+
+DUNNING_CONFIRM = Binding(
+    "f10,ctrl+s",
+    "confirm",
+    _("Raise levels"),
+    key_display="F10",
+    id="dunning.confirm",
+    priority=True,
+)
+"""Raise the kept items to their next level (asks first)."""
+
+MONEY_BINDINGS: tuple[Binding, ...] = (
+    DOCUMENTS,
+    OPEN_ITEMS,
+    FILTERS,
+    DOCUMENT_KIND,
+    DOCUMENT_SORT,
+    TO_CUSTOMER,
+    PAYMENT,
+    OVERDUE,
+    DUNNING_RUN,
+    CREDIT_BLOCK,
+    DUNNING_TOGGLE,
+    DUNNING_ALL,
+    DUNNING_CONFIRM,
+)
+"""The bindings of documents, open items, payments and the dunning run."""
+
 APP_BINDINGS: tuple[Binding, ...] = (
     HELP,
     SEARCH,
@@ -506,6 +603,8 @@ APP_BINDINGS: tuple[Binding, ...] = (
     MISSED_CALLS,
     MAIL_MERGE,
     REPORTS,
+    DOCUMENTS,
+    OPEN_ITEMS,
 )
 """Bindings of the App itself."""
 
@@ -526,6 +625,7 @@ ALL: tuple[Binding, ...] = (
     MISSED_CALLS,
     *LETTER_BINDINGS,
     *REPORT_BINDINGS,
+    *MONEY_BINDINGS,
 )
 """Every binding, in the order of the help screen: for the config check and the tests."""
 

@@ -215,10 +215,10 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inquiry(app, pilot, "10001")
         tabs = screen.query_one(PartyTabs)
-        # F7 walks through every tab; the new ones sit before the notes, the
-        # correspondence comes last.
+        # F7 walks through every tab; the new ones sit before the notes, then the
+        # documents and the correspondence.
         names = []
-        for _ in range(12):
+        for _ in range(13):
             await pilot.press("f7")
             names.append(tabs.active_name)
         assert names == [
@@ -232,6 +232,7 @@ async def test_inquiry_tabs_contact_log_follow_ups_and_history(busy: Path) -> No
             "account",
             "sales",
             "notes",
+            "documents",
             "correspondence",
             "main",
         ]

@@ -94,7 +94,7 @@ async def test_sales_tab_shows_what_sql_sums(demo_app: CrmApp) -> None:
         await settle(app)
         screen = app.screen
         assert isinstance(screen, InquiryScreen)
-        await pilot.press("f6", "f6", "f6")  # back past the letters and the notes: sales
+        await pilot.press("f6", "f6", "f6", "f6")  # back past letters, documents, notes: sales
         await settle(app)
         assert screen.query_one(PartyTabs).active == "tab-sales"
         revenue = (
@@ -133,7 +133,7 @@ async def test_account_tab_shows_the_running_balance(demo_app: CrmApp) -> None:
         await pilot.press(*number, "enter")
         await settle(app)
         screen = app.screen
-        await pilot.press("f6", "f6", "f6", "f6")  # letters, notes, sales, account sheet
+        await pilot.press("f6", "f6", "f6", "f6", "f6")  # to the account sheet
         await settle(app)
         assert screen.query_one(PartyTabs).active == "tab-account"
         entries = screen.query_one(AccountList)

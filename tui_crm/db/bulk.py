@@ -148,7 +148,9 @@ def _pragma(database: Database, name: str) -> Any:
 
 
 @contextmanager
-def loading(database: Database, models: Sequence[Any]) -> Iterator[None]:
+def loading(
+    database: Database, models: Sequence[Any], extra: Sequence[tuple[str, str]] = ()
+) -> Iterator[None]:
     """Prepare ``database`` for a bulk load into ``models`` and finish it afterwards.
 
     Before: drops the secondary indexes of ``models``; on SQLite turns ``synchronous``
@@ -162,6 +164,8 @@ def loading(database: Database, models: Sequence[Any]) -> Iterator[None]:
     Args:
         database: The open database; the load runs on its connection in this thread.
         models: The tables written, parents before children.
+        extra: ``(name, CREATE INDEX statement)`` of indexes the models do not declare
+            (the partial indexes of later migrations): dropped before, created after.
 
     Yields:
         Nothing; insert with :func:`insert_rows` inside ``database.atomic()`` per batch.
@@ -180,10 +184,14 @@ def loading(database: Database, models: Sequence[Any]) -> Iterator[None]:
     try:
         with database.atomic():
             drop_secondary_indexes(database, models)
+            for name, _create in extra:
+                database.execute_sql(f"DROP INDEX IF EXISTS {_quote(database, name)}")
         yield
     finally:
         with database.atomic():
             create_indexes(database, models)
+            for _name, create in extra:
+                database.execute_sql(create)
             reset_sequences(database, models)
         if sqlite:
             database.execute_sql(f"PRAGMA synchronous = {int(synchronous)}")

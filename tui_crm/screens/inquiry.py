@@ -27,9 +27,19 @@ from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.edit_party import EditPartyScreen
 from tui_crm.screens.new_party import NewPartyScreen
 from tui_crm.services import account as account_sheet
-from tui_crm.services import contacts, editing, followups, history, inquiry, letters, sales
+from tui_crm.services import (
+    contacts,
+    documents,
+    editing,
+    followups,
+    history,
+    inquiry,
+    letters,
+    sales,
+)
 from tui_crm.services.account import AccountEntry, AccountYear
 from tui_crm.services.contacts import ContactKey, ContactRow
+from tui_crm.services.documents import DocumentFilter, DocumentKey, DocumentRow
 from tui_crm.services.editing import phone_kind_label
 from tui_crm.services.followups import FollowUpRow
 from tui_crm.services.history import HistoryKey, HistoryRow
@@ -40,6 +50,7 @@ from tui_crm.widgets.account_list import AccountList
 from tui_crm.widgets.account_sheet import AccountSheet
 from tui_crm.widgets.call_status import CallStatus
 from tui_crm.widgets.contact_list import ContactList
+from tui_crm.widgets.document_list import DocumentList
 from tui_crm.widgets.follow_up_list import FollowUpList
 from tui_crm.widgets.history_list import HistoryList, history_kind_label
 from tui_crm.widgets.letter_list import LetterList
@@ -62,7 +73,7 @@ shown by a worker when it arrives."""
 PAGE = 100
 """Rows per page of the contact log and the full history."""
 
-LAZY_TABS = ("log", "follow_ups", "history", "account", "sales", "correspondence")
+LAZY_TABS = ("log", "follow_ups", "history", "account", "sales", "documents", "correspondence")
 """Tabs read only when shown (and again after a change while shown)."""
 
 
@@ -128,6 +139,7 @@ class InquiryScreen(CrmScreen):
         keys.NEW_PROSPECT,
         keys.LETTER,
         *keys.TAB_BINDINGS,
+        keys.CREDIT_BLOCK,
     ]
     PALETTE = (
         keys.LETTER,
@@ -138,6 +150,7 @@ class InquiryScreen(CrmScreen):
         keys.CONVERT,
         keys.NEW_CUSTOMER,
         keys.NEW_PROSPECT,
+        keys.CREDIT_BLOCK,
     )
     """Actions the command palette offers while this screen is shown."""
 
@@ -209,6 +222,8 @@ class InquiryScreen(CrmScreen):
             yield TabPane(_("Sales"), id="tab-sales")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
+            with TabPane(_("Documents"), id="tab-documents"):
+                yield DocumentList(with_customer=False, id="party-documents")
             with TabPane(_("Correspondence"), id="tab-correspondence"):
                 yield LetterList(id="letters")
         yield CallStatus(id="call-status")
@@ -218,6 +233,10 @@ class InquiryScreen(CrmScreen):
         """Show the party if it has been read already, else as soon as it is."""
         self.title = self.number
         self._ready = True
+        if self.data is not None:
+            # A reload that started before the mount (another clerk's change noticed while
+            # the screen was built) arrived first: show it; the early read is stale then.
+            self.fill(self.data)
         if self._early is None:
             return
         serial, future = self._early
@@ -354,6 +373,8 @@ class InquiryScreen(CrmScreen):
             self.load_account(data.id)
         elif name == "sales":
             self.load_sales(data.id, data.number)
+        elif name == "documents":
+            self.load_documents(data.id)
         else:
             self.load_history(data.id, self.history_kind)
 
@@ -451,6 +472,53 @@ class InquiryScreen(CrmScreen):
         self._tabs_loaded.pop("log", None)
         self._tabs_loaded.pop("history", None)
         self.data_changed()
+
+    @work(thread=True, exclusive=True, group="party-documents", exit_on_error=False)
+    def load_documents(self, party_id: int) -> None:
+        """Read the first page of the customer's documents, newest first."""
+        with db.connection_context():
+            rows = documents.list_documents(DocumentFilter(party_id=party_id), None, PAGE + 1)
+        self.app.call_from_thread(self.show_documents, party_id, rows)
+
+    def show_documents(self, party_id: int, rows: list[DocumentRow]) -> None:
+        """Show the first page of the customer's documents."""
+        if self.data is not None and self.data.id == party_id:
+            shown = self.query_one("#party-documents", DocumentList)
+            shown.show(rows[:PAGE], more=len(rows) > PAGE, keep=True)
+
+    @on(PagedList.PageNeeded, "#party-documents")
+    def more_documents(self, event: PagedList.PageNeeded) -> None:
+        """Read the next page of the customer's documents."""
+        last = self.query_one("#party-documents", DocumentList).last_row
+        if last is not None and self.data is not None:
+            self.load_more_documents(self.data.id, last.key, event.serial)
+
+    @work(thread=True, group="party-documents-page", exit_on_error=False)
+    def load_more_documents(self, party_id: int, after: DocumentKey, serial: int) -> None:
+        """Read the page after ``after``."""
+        with db.connection_context():
+            rows = documents.list_documents(DocumentFilter(party_id=party_id), after, PAGE + 1)
+        self.app.call_from_thread(
+            self.query_one("#party-documents", DocumentList).extend,
+            rows[:PAGE],
+            more=len(rows) > PAGE,
+            serial=serial,
+        )
+
+    @on(PagedList.Opened, "#party-documents")
+    def open_document(self, event: PagedList.Opened) -> None:
+        """Enter opens the document."""
+        from tui_crm.screens.document import DocumentScreen
+
+        self.app.push_screen(DocumentScreen(cast(DocumentRow, event.row).id))
+
+    def action_toggle_block(self) -> None:
+        """Alt+X: block the customer for credit, or lift the block (asks first)."""
+        data = self.data
+        if data is not None:
+            from tui_crm.screens.open_items import ask_block
+
+            ask_block(self, data.id, data.number, data.name, data.values.blocked)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load_history(self, party_id: int, kind: str | None) -> None:

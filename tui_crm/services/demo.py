@@ -39,6 +39,7 @@ from faker import Faker
 from peewee import Database
 
 from tui_crm.db import bulk, search_index
+from tui_crm.db.migrations import m0005_open_item_indexes
 from tui_crm.db.models import (
     Article,
     ArticleGroup,
@@ -684,7 +685,7 @@ def generate(
         raise ValueError("customers must not be negative")
     started = time.perf_counter()
     generator = _Generator(seed, today or date.today())
-    with bulk.loading(database, BULK_MODELS):
+    with bulk.loading(database, BULK_MODELS, m0005_open_item_indexes.DEFERRED):
         with database.atomic():
             for model, columns, rows in generator.reference_rows():
                 bulk.insert_rows(database, model, columns, rows)

@@ -16,11 +16,12 @@ TAB_NAMES = (
     "account",
     "sales",
     "notes",
+    "documents",
     "correspondence",
 )
 """The tabs in order; pane ids are ``tab-<name>`` (Alt+1 … Alt+9). The edit form has only
-some of them; the correspondence (letters) comes last, so Ctrl+PgUp from the first tab
-lands on it."""
+some of them; in the edit form the notes are last, so Ctrl+PgUp from its first tab lands on
+them (the inquiry's further tabs follow the notes)."""
 
 
 class PartyTabs(TabbedContent):

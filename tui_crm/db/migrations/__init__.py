@@ -12,6 +12,7 @@ from tui_crm.db.migrations import (
     m0002_search_words,
     m0003_list_indexes,
     m0004_unknown_calls,
+    m0005_open_item_indexes,
     m0006_sales_indexes,
 )
 from tui_crm.errors import SchemaOutdated, SchemaTooNew
@@ -21,6 +22,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0002_search_words,
     m0003_list_indexes,
     m0004_unknown_calls,
+    m0005_open_item_indexes,
     m0006_sales_indexes,
 )
 """Every migration in order; module ``N`` has ``VERSION == N`` and ``apply(database)``."""
