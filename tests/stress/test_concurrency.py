@@ -112,12 +112,13 @@ def test_eight_clerks_lose_no_edit_and_every_payment_adds_up(
     outcomes = Counter((record["kind"], record["outcome"]) for record in records)
     assert all(outcomes[(kind, "accepted")] > 0 for kind in ("party", "follow_up", "payment"))
 
-    # Exactly one audit row per accepted edit, naming its clerk, field and value.
+    # Exactly one audit row per accepted edit, naming its clerk, field and value (a payment
+    # also has the row of the payment itself, checked below).
     audit = list(
         AuditLog.select(
             AuditLog.table_name, AuditLog.row_id, AuditLog.field, AuditLog.new_value, AuditLog.clerk
         )
-        .where(AuditLog.id > audit_before)
+        .where((AuditLog.id > audit_before) & (AuditLog.table_name != "payment"))
         .tuples()
     )
     table = {"party": "party", "follow_up": "follow_up", "payment": "open_item"}
@@ -125,6 +126,10 @@ def test_eight_clerks_lose_no_edit_and_every_payment_adds_up(
         (table[r["kind"]], r["id"], r["field"], r["value"], f"w{r['worker']}") for r in accepted
     )
     assert Counter(audit) == expected
+    payment_rows = AuditLog.select().where(
+        (AuditLog.id > audit_before) & (AuditLog.table_name == "payment")
+    )
+    assert payment_rows.count() == sum(1 for r in accepted if r["kind"] == "payment")
 
     # Every accepted edit is in the database: versions count them, the last one stands.
     last: dict[tuple[str, int, str], tuple[int, str]] = {}
@@ -176,10 +181,14 @@ PAYER = """
 import sys
 from decimal import Decimal
 from tui_crm.db.connection import open_database
-from tui_crm.services.payments import record_payment
+from datetime import date
+from tui_crm.db.models import OpenItem
+from tui_crm.services.open_items import record_payment
 open_database(sys.argv[1])
+item = int(sys.argv[2])
 while True:
-    record_payment(int(sys.argv[2]), Decimal("0.01"), "w0")
+    version = OpenItem.get_by_id(item).version
+    record_payment(item, Decimal("0.01"), date.today(), "w0", expected_version=version)
     print("paid", flush=True)
 """
 
@@ -213,7 +222,9 @@ def test_kill_9_in_a_bulk_write_or_a_payment_leaves_no_partial_data(
     assert stored.version == 1 + len(payments)
     assert len(payments) >= 1 + 7 + 23
     paid_audit = AuditLog.select().where(
-        (AuditLog.table_name == "open_item") & (AuditLog.row_id == item)
+        (AuditLog.table_name == "open_item")
+        & (AuditLog.row_id == item)
+        & (AuditLog.field == "paid")
     )
     assert paid_audit.count() == len(payments)
     if is_sqlite(db.obj):

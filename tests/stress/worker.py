@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from tui_crm.db.connection import open_database
 from tui_crm.db.models import OpenItem
-from tui_crm.services import editing, followups, payments
+from tui_crm.services import editing, followups, open_items
 
 
 def main(argv: list[str]) -> int:
@@ -74,8 +74,10 @@ def main(argv: list[str]) -> int:
                 time.sleep(pause)
                 amount = Decimal(rng.randint(1, 9999)) / 100
                 try:
-                    paid = payments.record_payment(item, amount, login, expected_version=version)
-                except payments.PaymentConflict:
+                    paid = open_items.record_payment(
+                        item, amount, date.today(), login, expected_version=version
+                    ).item
+                except open_items.ItemChanged:
                     record.update(outcome="conflict", id=item)
                 else:
                     record.update(

@@ -14,7 +14,7 @@ from tests.ledger import add_document, add_invoice
 from tui_crm.app import CrmApp
 from tui_crm.config import Settings
 from tui_crm.db.connection import db, open_database
-from tui_crm.db.models import DunningEvent, OpenItem, Party, Payment
+from tui_crm.db.models import Clerk, DunningEvent, OpenItem, Party, Payment
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.document import DocumentScreen
 from tui_crm.screens.documents import DocumentsScreen
@@ -68,10 +68,12 @@ def shop(people: Path) -> CrmApp:
     open_database(people)
     with db.atomic():
         clerk_id = ensure_clerk("alice")
+        Clerk.update(role="accounting").where(Clerk.id == clerk_id).execute()
+        Clerk.create(login="bob", role="accounting")  # a second clerk paying meanwhile
     return CrmApp(Settings(database=str(people), clerk="alice"), clerk_id, today=TODAY)
 
 
-async def test_alt_b_lists_documents_filters_and_opens_one_with_its_chain(shop: CrmApp) -> None:
+async def test_alt_g_lists_documents_filters_and_opens_one_with_its_chain(shop: CrmApp) -> None:
     app = shop
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("alt+g")

@@ -21,7 +21,7 @@ from tui_crm.config import DEFAULT_DUNNING_LEVELS, DunningLevel
 from tui_crm.db.connection import open_database
 from tui_crm.db.migrations import migrate
 from tui_crm.db.models import AuditLog, Clerk, Document, DunningEvent, OpenItem, Party, Payment
-from tui_crm.errors import ValidationError
+from tui_crm.errors import PermissionDenied, ValidationError
 from tui_crm.services import demo, dunning, open_items
 from tui_crm.services.open_items import OpenItemFilter
 
@@ -34,7 +34,7 @@ def ledger(db_path: Path) -> dict[str, OpenItem]:
     mkoch = Clerk.create(login="mkoch")
     hans = add_party("10001", "Hans", "Müller", "", "Köln", "+49221123456", "0221 123456")
     eva = add_party("10002", "Eva", "Schmidt", "", "Bonn", "+49228123456", "0228 123456")
-    Clerk.create(login="alice")
+    Clerk.create(login="alice", role="accounting")
     items = {
         "old": add_invoice(hans, "RE1", "100.00", due=date(2026, 1, 10), clerk=mkoch),
         "part": add_invoice(
@@ -249,6 +249,41 @@ def test_confirmed_run_writes_levels_events_and_skips_items_paid_meanwhile(
     assert dunning.run(proposals, levels, TODAY, "alice").raised == 0
 
 
+def test_the_run_writes_one_dunning_letter_per_customer_and_level_once(
+    ledger: dict[str, OpenItem], tmp_path: Path
+) -> None:
+    from docx import Document as Docx
+
+    from tui_crm.config import Settings
+
+    settings = Settings(
+        clerk="alice",
+        documents_dir=str(tmp_path / "docs"),
+        templates_dir=str(tmp_path / "templates"),
+    )
+    levels = (DunningLevel(days=14, after="due"), DunningLevel(days=14, fee=Decimal("2.50")))
+    dunning.check_templates(settings)
+    result = dunning.run(dunning.propose(levels, TODAY), levels, TODAY, "alice")
+    assert result.raised == 2  # RE1 to the reminder, RE2 to the 1st notice: both Müller's
+    written = dunning.write_letters(TODAY, "alice", settings)
+    assert written.failed == ()
+    assert len(written.written) == 2  # one per level
+    texts = {
+        row.subject: "\n".join(p.text for p in Docx(row.path).paragraphs)
+        + "\n".join(c.text for t in Docx(row.path).tables for r in t.rows for c in r.cells)
+        for row in written.written
+    }
+    assert len(texts) == 2
+    assert any("RE1" in text and "RE2" not in text for text in texts.values())
+    assert any("RE2" in text and "RE1" not in text for text in texts.values())
+    assert all(event.letter is not None for event in DunningEvent.select())
+    assert dunning.write_letters(TODAY, "alice", settings).written == ()
+    # A clerk without the accounting role may not run the dunning.
+    Clerk.create(login="bert")
+    with pytest.raises(PermissionDenied):
+        dunning.run(dunning.propose(levels, TODAY + timedelta(days=30)), levels, TODAY, "bert")
+
+
 def test_level_names() -> None:
     levels = DEFAULT_DUNNING_LEVELS
     names = [dunning.level_name(levels, level) for level in (1, 2, 3, 4)]
@@ -340,7 +375,10 @@ def test_cli_dunning_run_dry_run_writes_nothing_then_raises(
     demo_path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     config = tmp_path / "config.toml"
-    config.write_text("[[dunning.levels]]\ndays = 0\nafter = 'due'\nfee = '1.50'\n")
+    config.write_text(
+        f"documents_dir = '{tmp_path / 'docs'}'\ntemplates_dir = '{tmp_path / 'templates'}'\n"
+        "[[dunning.levels]]\ndays = 0\nafter = 'due'\nfee = '1.50'\n"
+    )
     database = open_database(demo_path)
     due = _sql(
         database,
@@ -348,15 +386,31 @@ def test_cli_dunning_run_dry_run_writes_nothing_then_raises(
         f"AND dunning_level = 0 AND due_date <= '{date.today().isoformat()}'",
     )[0]
     assert int(due) > 0  # type: ignore[call-overload]
+    customers = _sql(
+        database,
+        "SELECT COUNT(DISTINCT party_id) FROM open_item WHERE closed_at IS NULL "
+        f"AND amount > paid AND dunning_level = 0 AND due_date <= '{date.today().isoformat()}'",
+    )[0]
     events = DunningEvent.select().count()
-    args = ["--db", str(demo_path), "--config", str(config), "--clerk", "alice", "dunning-run"]
+    # tbecker is the demo's accounting clerk; a plain clerk may not run the dunning.
+    args = ["--db", str(demo_path), "--config", str(config), "--clerk", "mkoch", "dunning-run"]
+    assert cli.main(args) == 3
+    assert "may not do this" in capsys.readouterr().err
+    args[args.index("mkoch")] = "tbecker"
     assert cli.main([*args, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == f"{due} items due (dry run: nothing written)"
     assert DunningEvent.select().count() == events
     assert cli.main(args) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{due} items raised, fees")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"{customers} dunning letters written, 0 failed"
+    assert any(line.startswith(f"{due} items raised, fees") for line in lines)
+    paths = [Path(line) for line in lines if line.endswith(".docx")]
+    assert len(paths) == customers
+    assert all(path.exists() and path.is_relative_to(tmp_path / "docs") for path in paths)
     assert DunningEvent.select().count() == events + int(due)  # type: ignore[call-overload]
+    # Every event of the run is linked to its customer's letter.
+    assert DunningEvent.select().where(DunningEvent.letter.is_null(False)).count() == int(due)  # type: ignore[call-overload]
     assert cli.main([*args, "--dry-run"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "0 items due (dry run: nothing written)"
 
@@ -368,7 +422,7 @@ def test_documents_payments_and_dunning_on_postgres(pg_url: str) -> None:
 
     migrate(open_database(pg_url))
     hans = add_party("10001", "Hans", "Müller", "", "Köln", "+49221123456", "0221 123456")
-    Clerk.create(login="alice")
+    Clerk.create(login="alice", role="accounting")
     order = add_document(hans, "AB1", "order", day=date(2026, 1, 2))
     add_document(hans, "LS1", "delivery_note", day=date(2026, 1, 3), linked_from=order)
     item = add_invoice(hans, "RE1", "100.00", due=date(2026, 1, 10))

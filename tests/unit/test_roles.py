@@ -11,7 +11,7 @@ import pytest
 
 from tui_crm.db.models import AuditLog, Clerk, Document, FollowUp, OpenItem, Party, Payment
 from tui_crm.errors import PermissionDenied, ValidationError
-from tui_crm.services import clerks, contacts, editing, followups, payments
+from tui_crm.services import clerks, contacts, editing, followups, open_items
 from tui_crm.services.followups import FollowUpDraft
 from tui_crm.services.roles import Permission, allows, require, role_of
 
@@ -73,7 +73,11 @@ def log_contact(login: str) -> object:
 
 
 def pay(login: str) -> object:
-    return payments.record_payment(_open_item(), Decimal("1.00"), login)
+    item = _open_item()
+    version = int(OpenItem.get_by_id(item).version)
+    return open_items.record_payment(
+        item, Decimal("1.00"), date.today(), login, expected_version=version
+    )
 
 
 def add_clerk(login: str) -> object:
@@ -163,17 +167,18 @@ def test_the_first_admin_is_bootstrapped_then_only_admins_manage_clerks(people: 
 
 def test_payments_add_up_and_refuse_overpaying_and_stale_versions(office: str) -> None:
     item = _open_item()
-    first = payments.record_payment(item, Decimal("30.10"), "acco", expected_version=1)
-    assert (first.paid, first.open_amount, first.version) == (
+    today = date.today()
+    first = open_items.record_payment(item, Decimal("30.10"), today, "acco", expected_version=1)
+    assert (first.item.paid, first.item.balance, first.item.version) == (
         Decimal("30.10"),
         Decimal("69.90"),
         2,
     )
-    with pytest.raises(payments.PaymentConflict):
-        payments.record_payment(item, Decimal("1.00"), "acco", expected_version=1)
-    with pytest.raises(ValidationError, match=r"69\.90"):
-        payments.record_payment(item, Decimal("70.00"), "acco")
-    payments.record_payment(item, Decimal("69.90"), "ada")
+    with pytest.raises(open_items.ItemChanged):
+        open_items.record_payment(item, Decimal("1.00"), today, "acco", expected_version=1)
+    with pytest.raises(open_items.OverPayment, match=r"69\.90"):
+        open_items.record_payment(item, Decimal("70.00"), today, "acco", expected_version=2)
+    open_items.record_payment(item, Decimal("69.90"), today, "ada", expected_version=2)
     stored = OpenItem.get_by_id(item)
     assert stored.paid == Decimal("100.00")
     assert stored.closed_at is not None

@@ -49,6 +49,11 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     dunning.add_argument(
         "--dry-run", action="store_true", help="only list what would be raised; write nothing"
     )
+    dunning.add_argument(
+        "--no-letters",
+        action="store_true",
+        help="raise the levels without writing the dunning letters",
+    )
     dunning.set_defaults(run=dunning_run_command)
 
 
@@ -141,7 +146,8 @@ def open_items_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def dunning_run_command(settings: Settings, args: argparse.Namespace) -> int:
-    """``tui-crm dunning-run [--dry-run]``: raise every item due (or list them)."""
+    """``tui-crm dunning-run [--dry-run] [--no-letters]``: raise every item due (or list
+    them), then write the dunning letters and print their paths."""
     from datetime import date
 
     from tui_crm.cli import _database_errors, _writing_clerk, open_checked
@@ -164,12 +170,23 @@ def dunning_run_command(settings: Settings, args: argparse.Namespace) -> int:
         if args.dry_run:
             print(f"{len(proposals)} items due (dry run: nothing written)")
             return 0
-        result = dunning.run(proposals, levels, today, _writing_clerk(settings))
+        if not args.no_letters:
+            dunning.check_templates(settings)  # fails before anything is written
+        clerk = _writing_clerk(settings)
+        result = dunning.run(proposals, levels, today, clerk)
         for skipped in result.skipped:
             print(f"skipped {skipped.document_number}: {skipped.reason}", file=sys.stderr)
         print(
             f"{result.raised} items raised, fees {result.fees:.2f}, {len(result.skipped)} skipped"
         )
-        return 0
+        if args.no_letters:
+            return 0
+        written = dunning.write_letters(today, clerk, settings)
+        for letter in written.written:
+            print(letter.path)
+        for failure in written.failed:
+            print(f"no letter for {failure.party_number}: {failure.message}", file=sys.stderr)
+        print(f"{len(written.written)} dunning letters written, {len(written.failed)} failed")
+        return 1 if written.failed else 0
 
     return _database_errors(target, step)

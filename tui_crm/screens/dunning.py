@@ -17,7 +17,7 @@ from tui_crm.screens.base import HEADER_ICON, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.open_items import refresh_everywhere
 from tui_crm.services import dunning
-from tui_crm.services.dunning import Proposal, RunResult
+from tui_crm.services.dunning import LettersResult, Proposal, RunResult
 from tui_crm.widgets.open_item_list import DunningList
 
 SKIPPED_SHOWN = 5
@@ -132,24 +132,35 @@ class DunningRunScreen(CrmScreen):
 
     @work(thread=True, exclusive=True, group="dunning-run", exit_on_error=False)
     def run_dunning(self, kept: list[Proposal]) -> None:
-        """Write the run in one transaction (in a thread)."""
+        """Check the templates, write the run in one transaction, then the dunning letters
+        (in a thread)."""
+        settings = self.context.settings
         try:
             with db.connection_context():
+                dunning.check_templates(settings)  # a broken template stops it before
                 result = dunning.run(
-                    kept,
-                    self.context.settings.dunning.levels,
-                    self.context.today,
-                    self.context.settings.clerk,
+                    kept, settings.dunning.levels, self.context.today, settings.clerk
                 )
+                written = dunning.write_letters(self.context.today, settings.clerk, settings)
         finally:
             self.running = False
-        self.app.call_from_thread(self.done, result)
+        self.app.call_from_thread(self.done, result, written)
 
-    def done(self, result: RunResult) -> None:
-        """Say what was raised and what was skipped; propose again."""
+    def done(self, result: RunResult, written: LettersResult) -> None:
+        """Say what was raised, which letters were written and what was skipped; propose
+        again."""
         message = _("{count} items raised, fees {fees}.").format(
             count=formatting.number(result.raised), fees=formatting.money(result.fees)
         )
+        if written.written:
+            message += " " + _("{count} dunning letters in {folder}.").format(
+                count=formatting.number(len(written.written)),
+                folder=self.context.settings.documents_path,
+            )
+        for failure in written.failed[:SKIPPED_SHOWN]:
+            message += " " + _("No letter for {customer}: {reason}").format(
+                customer=failure.party_number, reason=failure.message
+            )
         if result.skipped:
             names = ", ".join(s.document_number for s in result.skipped[:SKIPPED_SHOWN])
             if len(result.skipped) > SKIPPED_SHOWN:
@@ -160,7 +171,7 @@ class DunningRunScreen(CrmScreen):
         self.notify(
             message,
             title=_("Dunning run"),
-            severity="warning" if result.skipped else "information",
+            severity="warning" if result.skipped or written.failed else "information",
             markup=False,
             timeout=10,
         )

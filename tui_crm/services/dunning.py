@@ -8,23 +8,32 @@ the item, a :class:`DunningEvent` with the level's fee, and an audit row, for ev
 one transaction; an item changed meanwhile (paid, dunned by someone else: its version moved)
 is skipped and reported. The fee is recorded on the event for the dunning letter; it does
 not change the item's balance.
+
+Then :func:`write_letters` writes one dunning letter per customer and level from the
+level's template (:mod:`.letters`), each linked to its events; :func:`check_templates`
+refuses a broken template before the run writes anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tui_crm.config import DunningLevel
 from tui_crm.db.connection import db
-from tui_crm.db.models import AuditLog, Clerk, DunningEvent, OpenItem, now
+from tui_crm.db.models import AuditLog, DunningEvent, OpenItem, Party, now
 from tui_crm.i18n import _
 from tui_crm.services.documents import party_name
 from tui_crm.services.open_items import audit_row
-from tui_crm.services.transactions import writing
+from tui_crm.services.roles import Permission, require
+from tui_crm.services.transactions import retrying, writing
+
+if TYPE_CHECKING:
+    from tui_crm.config import Settings
+    from tui_crm.services.letters import LetterRow
 
 
 def level_name(levels: Sequence[DunningLevel], level: int) -> str:
@@ -168,6 +177,7 @@ def propose(
     return proposals if limit is None else proposals[:limit]
 
 
+@retrying
 def run(
     chosen: Sequence[Proposal], levels: Sequence[DunningLevel], today: date, clerk: str
 ) -> RunResult:
@@ -188,8 +198,7 @@ def run(
     audit: list[dict[str, Any]] = []
     fees = Decimal("0.00")
     with writing() as database:
-        clerk_found = _tuples(Clerk.select(Clerk.id).where(Clerk.login == clerk))
-        clerk_id = int(clerk_found[0][0]) if clerk_found else None
+        clerk_id, clerk = require(clerk, Permission.ACCOUNTING)
         table = OpenItem._meta.table_name
         param = database.param
         sql = (
@@ -241,3 +250,116 @@ def run(
             DunningEvent.insert_many(events[start : start + 500]).execute()
             AuditLog.insert_many(audit[start : start + 500]).execute()
     return RunResult(len(events), fees, tuple(skipped))
+
+
+# Dunning letters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LetterFailure:
+    """A customer whose dunning letter could not be written (the levels stay raised)."""
+
+    party_number: str
+    """The customer."""
+    message: str
+    """Why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LettersResult:
+    """What :func:`write_letters` wrote."""
+
+    written: tuple[LetterRow, ...]
+    """One letter per customer and level."""
+    failed: tuple[LetterFailure, ...]
+    """Customers left without a letter; run :func:`write_letters` again for them."""
+
+
+def check_templates(settings: Settings) -> None:
+    """Check the dunning templates (every placeholder known) before a run writes anything.
+
+    Raises:
+        TemplateProblem: A template is unusable; its place and field are named.
+    """
+    from tui_crm.services import default_templates, templates
+
+    default_templates.ensure_defaults(settings.templates_path)
+    names = (default_templates.PAYMENT_REMINDER, *default_templates.DUNNING_TEMPLATES.values())
+    for name in names:
+        templates.load(settings.templates_path / name)
+
+
+def letters_due(day: date) -> list[tuple[int, str, int, list[int], list[int], Decimal]]:
+    """Dunning events of ``day`` without a letter, per customer and level:
+    ``(party_id, party_number, level, event_ids, open_item_ids, fees)``."""
+    rows = _tuples(
+        DunningEvent.select(
+            OpenItem.party,
+            Party.number,
+            DunningEvent.level,
+            DunningEvent.id,
+            DunningEvent.open_item,
+            DunningEvent.fee,
+        )
+        .join(OpenItem, on=DunningEvent.open_item == OpenItem.id)
+        .join(Party, on=OpenItem.party == Party.id)
+        .where((DunningEvent.date == day) & DunningEvent.letter.is_null())
+        .order_by(Party.number, DunningEvent.level, DunningEvent.id)
+    )
+    groups: dict[tuple[int, int], tuple[int, str, int, list[int], list[int], Decimal]] = {}
+    for party_id, number, level, event_id, item_id, fee in rows:
+        key = (int(party_id), int(level))
+        if key not in groups:
+            groups[key] = (int(party_id), str(number), int(level), [], [], Decimal("0.00"))
+        party, shown, lvl, events, items, fees = groups[key]
+        events.append(int(event_id))
+        items.append(int(item_id))
+        groups[key] = (party, shown, lvl, events, items, fees + Decimal(fee or 0))
+    return list(groups.values())
+
+
+def write_letters(
+    day: date,
+    clerk: str,
+    settings: Settings,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> LettersResult:
+    """Write the dunning letter of each customer and level raised on ``day``.
+
+    One letter per customer and level, listing the items of that level, from the level's
+    template (level 1 of the configured levels is the payment reminder, then the first,
+    second and final notice). Each letter is written, recorded on the customer (letter and
+    contact log) and linked to its dunning events in one transaction, so running it again
+    writes only the letters still missing.
+
+    Raises:
+        TemplateProblem: A template is unusable (nothing is written from then on).
+    """
+    from tui_crm.errors import CrmError
+    from tui_crm.services import letters
+    from tui_crm.services.templates import TemplateProblem
+
+    groups = letters_due(day)
+    written: list[LetterRow] = []
+    failed: list[LetterFailure] = []
+    for done, (party_id, number, level, events, items, fees) in enumerate(groups, start=1):
+        if cancelled is not None and cancelled():
+            break
+        try:
+            with writing():
+                # write_letter counts from 0 = payment reminder; the levels here from 1.
+                row = letters.write_dunning_letter(
+                    party_id, level - 1, clerk, settings, open_items=items, fee=fees, today=day
+                )
+                DunningEvent.update(letter=row.id).where(DunningEvent.id.in_(events)).execute()
+        except TemplateProblem:
+            raise
+        except CrmError as error:  # this customer's letter (file, party); the rest go on
+            failed.append(LetterFailure(number, error.msg))
+        else:
+            written.append(row)
+        if progress is not None:
+            progress(done, len(groups))
+    return LettersResult(tuple(written), tuple(failed))

@@ -20,7 +20,8 @@ from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.services.documents import party_name
 from tui_crm.services.editing import audit_text
-from tui_crm.services.transactions import writing
+from tui_crm.services.roles import Permission, require
+from tui_crm.services.transactions import retrying, writing
 
 PAYMENT_METHODS = ("transfer", "cash", "card", "direct_debit")
 """How a payment can arrive."""
@@ -315,6 +316,7 @@ def check_amount(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+@retrying
 def record_payment(
     item_id: int,
     amount: Decimal,
@@ -346,11 +348,13 @@ def record_payment(
         OverPayment: More than the balance and not allowed.
         ItemChanged: Someone changed the item since ``expected_version``.
         ItemSettled: The item is settled already.
+        PermissionDenied: The clerk's role may not record payments (accounting).
     """
     amount = check_amount(amount)
     if method not in PAYMENT_METHODS:
         raise ValidationError(_("Unknown payment method {method}.").format(method=method))
     with writing():
+        clerk_id, clerk = require(clerk, Permission.ACCOUNTING)
         stored = _tuples(
             OpenItem.select(
                 OpenItem.version,
@@ -395,7 +399,6 @@ def record_payment(
                 _("Someone changed this open item meanwhile; check it and try again."),
                 title=_("Payment"),
             )
-        clerk_id = _clerk_id(clerk)
         payment_id = Payment.insert(
             open_item=item_id,
             party=party_id,
@@ -436,11 +439,6 @@ def record_payment(
     return PaymentResult(int(payment_id), item, settled)
 
 
-def _clerk_id(login: str) -> int | None:
-    found = _tuples(Clerk.select(Clerk.id).where(Clerk.login == login))
-    return int(found[0][0]) if found else None
-
-
 def audit_row(
     party_id: int | None,
     table: str,
@@ -468,12 +466,17 @@ def audit_row(
 # Credit block ------------------------------------------------------------------------------
 
 
+@retrying
 def set_blocked(party_id: int, blocked: bool, clerk: str) -> bool:
     """Block a customer for credit, or lift the block; return whether anything changed.
 
     The party's version goes up, so an edit started before sees the change as a conflict.
+
+    Raises:
+        PermissionDenied: The clerk's role may not (accounting decides on credit).
     """
     with writing():
+        clerk = require(clerk, Permission.ACCOUNTING)[1]
         found = _tuples(Party.select(Party.blocked).where(Party.id == party_id))
         if not found:
             raise ItemChanged(_("This customer does not exist any more."), title=_("Credit"))
