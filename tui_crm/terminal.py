@@ -1,0 +1,162 @@
+"""What Textual 8.2's escape-sequence parser gets wrong, put right before the driver starts.
+
+Textual reads every ``ESC [ n ~`` and ``ESC [ 1 ; m R`` as a kitty-protocol key or a cursor
+position report first, so keys that PuTTY, rxvt, the Linux console, macOS Terminal and xterm
+send arrive as something else (see ``tests/e2e/terminal-keys.tsv``):
+
+* ``ESC [ 25 ~`` … ``ESC [ 34 ~`` (F13-F20: Shift+F-keys in PuTTY, rxvt, the Linux console,
+  macOS Terminal) became the characters ``\\x19`` … ``"`` (``ESC [ 32 ~`` typed a space).
+  :func:`install` adds them to Textual's table of legacy function keys, so they arrive as
+  ``f13`` … ``f20`` (with modifiers: ``shift+f13``). Any other ``ESC [ n ~`` that names no key
+  (``ESC [ 16 ~`` became ``ctrl+p``, the command palette) is ignored.
+* ``ESC [ 1 ; m R`` (xterm's Shift/Alt/Ctrl+F3) was taken for a cursor position report and
+  dropped. The full-screen driver never asks for the cursor position, so
+  :class:`TerminalKeyParser` turns such a report into the key (``shift+f3``, ``ctrl+f3`` …).
+* ``ESC O b`` (rxvt's Ctrl+Down) was read as ``ctrl+up``.
+* PuTTY sends Alt+Fn and Alt+arrow as Esc followed by the key (``ESC ESC [ 11 ~``); Textual
+  reports ``escape`` and then ``f1``, and Esc left the screen before F1 arrived. Textual
+  reports a lone Esc only after the escape delay (``ESCDELAY``, 100 ms), from
+  :meth:`~textual._parser.Parser.tick`; an ``escape`` reported while bytes are fed means a
+  second ESC followed at once. :class:`TerminalKeyParser` holds such an Esc back until the
+  next key: an F-key replaces it (the F-key's action runs, as in terminals that report
+  Alt+Fn as Fn), an arrow or paging key becomes its ``alt+`` chord (as xterm reports it),
+  anything else gets the Esc delivered first.
+
+:func:`install` patches Textual's tables and makes the Linux driver build its parser from
+:class:`TerminalKeyParser`; ``tui_crm.cli.run_app`` calls it before the app starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Generator, Iterable
+from typing import Final, cast
+
+from textual import constants, events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual._keyboard_protocol import FUNCTIONAL_KEYS
+from textual._parser import Peek1, Read1
+from textual._time import get_time
+from textual._xterm_parser import XTermParser
+from textual.keys import Keys
+from textual.message import Message
+
+LEGACY_FUNCTION_KEYS: Final = {
+    "25~": "f13",
+    "26~": "f14",
+    "28~": "f15",
+    "29~": "f16",
+    "31~": "f17",
+    "32~": "f18",
+    "33~": "f19",
+    "34~": "f20",
+}
+"""VT220 numbers of F13-F20 (``ESC [ 25 ~`` …), missing from Textual's functional keys."""
+
+SEQUENCE_FIXES: Final = {"\x1bOb": (Keys.ControlDown,)}
+"""Entries of Textual's ANSI table that name the wrong key (rxvt Ctrl+Down, not Ctrl+Up)."""
+
+ALT_PREFIXED: Final = frozenset(
+    ("up", "down", "left", "right", "home", "end", "pageup", "pagedown", "insert", "delete")
+)
+"""Keys that an Esc just before turns into their ``alt+`` chord (PuTTY's Alt+arrow)."""
+
+_F_KEY: Final = re.compile(r"(?:[a-z]+\+)*f\d{1,2}")
+"""An F-key, with or without modifiers, as Textual names it."""
+_TILDE_KEY: Final = re.compile(r"\x1b\[(\d+)(?:;\d+)?~")
+_MODIFIED_F3_MAX: Final = 16
+"""Highest xterm modifier parameter (Shift+Alt+Ctrl+Meta) of ``ESC [ 1 ; m R``."""
+
+
+class TerminalKeyParser(XTermParser):
+    """Textual's parser with the fixes described in the module docstring."""
+
+    def __init__(self, debug: bool = False) -> None:
+        self._held_escape: events.Key | None = None
+        """An Esc that a second ESC followed at once, waiting for the key after it."""
+        self._held_since = 0.0
+        """When the held Esc arrived (Textual's clock)."""
+        self._ticking = False
+        """Whether tokens come from a timeout (a lone Esc) rather than fed bytes."""
+        super().__init__(debug)
+
+    def parse(
+        self, token_callback: Callable[[Message], None]
+    ) -> Generator[Read1 | Peek1, str, None]:
+        """Textual's parser, its tokens put right before they reach ``token_callback``."""
+
+        def on_token(token: Message) -> None:
+            for fixed in self._fix(token):
+                token_callback(fixed)
+
+        return super().parse(on_token)
+
+    def tick(self) -> Iterable[Message]:
+        """Check for timeouts; release a held Esc that no key followed."""
+        self._ticking = True
+        try:
+            yield from super().tick()
+        finally:
+            self._ticking = False
+        if self._held_escape is not None and get_time() - self._held_since > 2 * (
+            constants.ESCAPE_DELAY
+        ):
+            yield self._release()
+
+    def _release(self) -> events.Key:
+        escape, self._held_escape = self._held_escape, None
+        assert escape is not None
+        return escape
+
+    def _fix(self, token: Message) -> Iterable[Message]:
+        if isinstance(token, events.CursorPosition):
+            token = self._modified_f3(token)
+        if not isinstance(token, events.Key):
+            return [token]
+        if token.key == "escape" and not self._ticking:
+            released = [self._release()] if self._held_escape is not None else []
+            self._held_escape, self._held_since = token, get_time()
+            return released
+        if self._held_escape is None:
+            return [token]
+        if _F_KEY.fullmatch(token.key):
+            # PuTTY's Alt+Fn: the F-key's own action runs, the Esc before it is dropped.
+            self._held_escape = None
+            return [token]
+        if token.key in ALT_PREFIXED:
+            self._held_escape = None
+            return [events.Key(f"alt+{token.key}", None)]
+        return [self._release(), token]
+
+    def _modified_f3(self, report: events.CursorPosition) -> Message:
+        """Turn ``ESC [ 1 ; m R`` back into Shift/Alt/Ctrl+F3 (``m`` = modifiers + 1)."""
+        modifiers = report.x + 1
+        if report.y != 0 or not 2 <= modifiers <= _MODIFIED_F3_MAX:
+            return report
+        keys = self._parse_extended_key(f"\x1b[1;{modifiers}R")
+        return keys[0].copy() if keys else report
+
+    def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
+        """Textual's mapping, but an ``ESC [ n ~`` that names no key is ignored, not typed."""
+        tilde = _TILDE_KEY.fullmatch(sequence)
+        if (
+            tilde is not None
+            and f"{tilde.group(1)}~" not in FUNCTIONAL_KEYS
+            and sequence not in ANSI_SEQUENCES_KEYS
+        ):
+            return [events.Key(Keys.Ignore, sequence)]
+        return super()._sequence_to_key_events(sequence, alt)
+
+
+def install() -> None:
+    """Patch Textual's key tables and give its Linux driver :class:`TerminalKeyParser`.
+
+    Idempotent. Call it before the app runs: the driver builds its parser when it starts.
+    """
+    from textual.drivers import linux_driver
+
+    FUNCTIONAL_KEYS.update(LEGACY_FUNCTION_KEYS)
+    # Typed as a Mapping, but a plain dict that the parser reads on every key.
+    cast("dict[str, object]", ANSI_SEQUENCES_KEYS).update(SEQUENCE_FIXES)
+    # The driver looks the class up in its module when it starts its input thread.
+    linux_driver.XTermParser = TerminalKeyParser  # type: ignore[attr-defined,misc]
