@@ -128,12 +128,17 @@ BOOKMARK = Binding("f8,alt+m", "bookmark", _("Bookmark"), key_display="F8", id="
 """Bookmark the customer, or remove the bookmark (Merken)."""
 
 NEXT_PARTY = Binding(
-    "alt+down,ctrl+down", "next_party", _("Next"), key_display="Alt+Down", id="inquiry.next"
+    "alt+down,ctrl+down,alt+j",
+    "next_party",
+    _("Next"),
+    key_display="Alt+Down",
+    id="inquiry.next",
 )
-"""Show the next customer of the result list without going back."""
+"""Show the next customer of the result list without going back (Alt+J on the Linux console,
+which sends modified arrows as plain ones)."""
 
 PREVIOUS_PARTY = Binding(
-    "alt+up,ctrl+up",
+    "alt+up,ctrl+up,alt+u",
     "previous_party",
     _("Previous"),
     key_display="Alt+Up",

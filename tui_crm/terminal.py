@@ -13,6 +13,13 @@ send arrive as something else (see ``tests/e2e/terminal-keys.tsv``):
   dropped. The full-screen driver never asks for the cursor position, so
   :class:`TerminalKeyParser` turns such a report into the key (``shift+f3``, ``ctrl+f3`` …).
 * ``ESC O b`` (rxvt's Ctrl+Down) was read as ``ctrl+up``.
+* Alt+letter and Alt+digit arrive as ESC and the character from xterm, GNOME Terminal,
+  PuTTY, rxvt, tmux and the Linux console. Textual read ``ESC 1`` … ``ESC 0`` as the
+  characters a US Mac keyboard gives for Option+digit (``¡ ™ £``), ``ESC f``/``ESC b`` as
+  ``ctrl+right``/``ctrl+left`` (iTerm's word keys), and the other letters only after the
+  escape delay, with the letter as their character, so an unbound Alt+letter typed it into
+  an input. Now ``ESC`` followed by a lowercase letter or a digit is at once ``alt+x``
+  without a character.
 * PuTTY sends Alt+Fn and Alt+arrow as Esc followed by the key (``ESC ESC [ 11 ~``); Textual
   reports ``escape`` and then ``f1``, and Esc left the screen before F1 arrived. Textual
   reports a lone Esc only after the escape delay (``ESCDELAY``, 100 ms), from
@@ -64,6 +71,9 @@ ALT_PREFIXED: Final = frozenset(
 _F_KEY: Final = re.compile(r"(?:[a-z]+\+)*f\d{1,2}")
 """An F-key, with or without modifiers, as Textual names it."""
 _TILDE_KEY: Final = re.compile(r"\x1b\[(\d+)(?:;\d+)?~")
+"""A legacy function-key sequence, with or without modifiers."""
+_ALT_CHARACTER: Final = re.compile(r"\x1b([a-z0-9])")
+"""Alt+letter or Alt+digit as terminals without a keyboard protocol send it."""
 _MODIFIED_F3_MAX: Final = 16
 """Highest xterm modifier parameter (Shift+Alt+Ctrl+Meta) of ``ESC [ 1 ; m R``."""
 
@@ -137,7 +147,10 @@ class TerminalKeyParser(XTermParser):
         return keys[0].copy() if keys else report
 
     def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
-        """Textual's mapping, but an ``ESC [ n ~`` that names no key is ignored, not typed."""
+        """Textual's mapping, but Alt+letter at once and an unknown ``ESC [ n ~`` ignored."""
+        chord = _ALT_CHARACTER.fullmatch(sequence)
+        if chord is not None:
+            return [events.Key(f"alt+{chord.group(1)}", None)]
         tilde = _TILDE_KEY.fullmatch(sequence)
         if (
             tilde is not None

@@ -87,6 +87,12 @@ def test_every_key_of_the_table_arrives_as_the_key_pressed(row: dict[str, str]) 
         ("\x1b[25;2~", ["shift+f13"]),
         ("\x1b[34;5~", ["ctrl+f20"]),
         ("\x1b[1;8R", ["alt+ctrl+shift+f3"]),
+        ("\x1b1", ["alt+1"]),
+        ("\x1b0", ["alt+0"]),
+        ("\x1bf", ["alt+f"]),
+        ("\x1bb", ["alt+b"]),
+        ("\x1bk", ["alt+k"]),
+        ("\x1bA", ["alt+shift+a"]),
     ],
     ids=repr,
 )
@@ -98,6 +104,13 @@ def test_esc_before_a_key_and_other_sequences(data: str, expected: list[str]) ->
 def test_a_tilde_sequence_that_names_no_key_is_ignored(number: int) -> None:
     assert keys_of(f"a\x1b[{number}~b") == ["a", "b"]
     assert keys_of(f"\x1b[{number};5~") == []
+
+
+def test_alt_letters_type_nothing() -> None:
+    parser = terminal.TerminalKeyParser()
+    (token,) = parser.feed("\x1bt")
+    assert isinstance(token, events.Key)
+    assert (token.key, token.character, token.is_printable) == ("alt+t", None, False)
 
 
 def test_esc_then_f_key_split_across_reads() -> None:
