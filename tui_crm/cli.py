@@ -595,9 +595,12 @@ def run_app(settings: Settings) -> int:
         os.environ["NO_COLOR"] = "1"
     elif settings.color_system != "auto":
         os.environ["TEXTUAL_COLOR_SYSTEM"] = settings.color_system
+    from dataclasses import replace
+
     from tui_crm import terminal
     from tui_crm.app import CrmApp
 
     terminal.install()
+    settings = replace(settings, theme=terminal.theme_for(settings.theme, os.environ))
     CrmApp(settings, clerk_id).run(mouse=settings.mouse)
     return 0

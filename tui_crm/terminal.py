@@ -36,7 +36,7 @@ send arrive as something else (see ``tests/e2e/terminal-keys.tsv``):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Final, cast
 
 from textual import constants, events
@@ -159,6 +159,44 @@ class TerminalKeyParser(XTermParser):
         ):
             return [events.Key(Keys.Ignore, sequence)]
         return super()._sequence_to_key_events(sequence, alt)
+
+
+SIXTEEN_COLOUR_THEME: Final = "tui-crm-16"
+"""The theme made of the terminal's own 16 colours."""
+
+FULL_COLOUR_THEME: Final = "tui-crm"
+"""The default theme, drawn in 24-bit colour; with 16 colours it is replaced."""
+
+
+def colour_system(environ: Mapping[str, str]) -> str | None:
+    """The colour system Textual will draw with: ``standard`` (16), ``256``, ``truecolor``.
+
+    Textual asks Rich, which trusts ``TEXTUAL_COLOR_SYSTEM`` when set, else ``COLORTERM``
+    (``truecolor``) and the end of ``TERM`` (``-256color``); anything else, ``xterm``,
+    ``linux`` and ``screen`` included, is 16 colours. None: no colour (``TERM=dumb``).
+    """
+    from rich.console import Console
+
+    system = environ.get("TEXTUAL_COLOR_SYSTEM", "auto")
+    console = Console(
+        color_system=system if system in ("standard", "256", "truecolor") else "auto",  # type: ignore[arg-type]
+        force_terminal=True,
+        _environ=dict(environ),
+    )
+    return console.color_system
+
+
+def theme_for(theme: str, environ: Mapping[str, str]) -> str:
+    """``theme``, but the 16-colour theme where the default theme would be cut to 16 colours.
+
+    Downgraded to 16 colours, the default theme's greys and blues all become black, grey or
+    blue; the 16-colour theme uses the terminal's own palette and its default colours.
+    """
+    if "NO_COLOR" in environ:
+        return theme  # Textual draws the full-colour theme in greys; the ANSI one went black
+    if theme == FULL_COLOUR_THEME and colour_system(environ) in ("standard", None):
+        return SIXTEEN_COLOUR_THEME
+    return theme
 
 
 def install() -> None:
