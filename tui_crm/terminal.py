@@ -31,13 +31,19 @@ send arrive as something else (see ``tests/e2e/terminal-keys.tsv``):
 
 :func:`install` patches Textual's tables and makes the Linux driver build its parser from
 :class:`TerminalKeyParser`; ``tui_crm.cli.run_app`` calls it before the app starts.
+
+Glyphs: the Windows console fonts (Lucida Console, Consolas in conhost) and PuTTY's Courier
+New have the characters of Microsoft's WGL4 set (:data:`SAFE_GLYPHS`), not the eighth blocks
+and heavy lines Textual draws borders, scrollbars and the tab underline with.
+:func:`use_safe_glyphs` (called by ``CrmApp``) draws them with WGL4 characters instead;
+``tests/ui/test_glyphs.py`` checks every screen.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterable, Mapping
-from typing import Final, cast
+from typing import ClassVar, Final, cast
 
 from textual import constants, events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
@@ -47,6 +53,7 @@ from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.keys import Keys
 from textual.message import Message
+from textual.scrollbar import ScrollBarRender
 
 LEGACY_FUNCTION_KEYS: Final = {
     "25~": "f13",
@@ -197,6 +204,70 @@ def theme_for(theme: str, environ: Mapping[str, str]) -> str:
     if theme == FULL_COLOUR_THEME and colour_system(environ) in ("standard", None):
         return SIXTEEN_COLOUR_THEME
     return theme
+
+
+SAFE_GLYPHS: Final = frozenset(
+    [chr(code) for code in (*range(0x20, 0x7F), *range(0xA0, 0x100))]
+    + [
+        chr(code)
+        for code in (
+            # euro, ellipsis, dashes, quotes, bullet, trade mark, per mille, angle quotes
+            *(0x20AC, 0x2026, 0x2013, 0x2014, 0x2018, 0x2019, 0x201A, 0x201C, 0x201D),
+            *(0x201E, 0x2022, 0x2122, 0x2030, 0x2039, 0x203A),
+            # arrows, identical to, not equal, less/greater or equal, infinity, almost equal
+            *range(0x2190, 0x2196),
+            *(0x2261, 0x2260, 0x2264, 0x2265, 0x221E, 0x2248),
+            # single and double box lines
+            *(0x2500, 0x2502, 0x250C, 0x2510, 0x2514, 0x2518, 0x251C, 0x2524, 0x252C),
+            *(0x2534, 0x253C, 0x2550, 0x2551, 0x2554, 0x2557, 0x255A, 0x255D, 0x2560),
+            *(0x2563, 0x2566, 0x2569, 0x256C),
+            # upper, lower, full, left and right half block, shades
+            *(0x2580, 0x2584, 0x2588, 0x258C, 0x2590, 0x2591, 0x2592, 0x2593),
+            # squares, triangles, circles
+            *(0x25A0, 0x25A1, 0x25AA, 0x25AB, 0x25B2, 0x25BA, 0x25BC, 0x25C4, 0x25CB, 0x25CF),
+        )
+    ]
+)
+"""Characters the UI may draw: ASCII, Latin-1 and the WGL4 punctuation, arrows, box lines
+(single and double) and blocks that Lucida Console, Consolas and Courier New all have."""
+
+SAFE_BORDERS: Final = {
+    "round": (("┌", "─", "┐"), ("│", " ", "│"), ("└", "─", "┘")),
+    "dashed": (("┌", "─", "┐"), ("│", " ", "│"), ("└", "─", "┘")),
+    "heavy": (("╔", "═", "╗"), ("║", " ", "║"), ("╚", "═", "╝")),
+    "inner": (("▄", "▄", "▄"), ("▐", " ", "▌"), ("▀", "▀", "▀")),
+    "outer": (("█", "▀", "█"), ("▌", " ", "▐"), ("█", "▄", "█")),
+    "hkey": (("▀", "▀", "▀"), (" ", " ", " "), ("▄", "▄", "▄")),
+    "vkey": (("│", " ", "│"), ("│", " ", "│"), ("│", " ", "│")),
+    "tall": (("▌", "▀", "▌"), ("▌", " ", "▌"), ("▌", "▄", "▌")),
+    "panel": (("▌", "█", "▌"), ("▌", " ", "▌"), ("▌", "▄", "▌")),
+    "tab": (("▄", "▄", "▄"), ("▌", " ", "▐"), ("▀", "▀", "▀")),
+    "wide": (("▄", "▄", "▄"), ("▌", " ", "▐"), ("▀", "▀", "▀")),
+}
+"""Textual's border styles whose characters are not all WGL4, drawn with ones that are (half
+blocks for Textual's eighth blocks, single and double lines for rounded and heavy ones)."""
+
+
+def use_safe_glyphs() -> None:
+    """Draw borders, scrollbars and the tab underline with :data:`SAFE_GLYPHS` only.
+
+    Idempotent. Textual's border table, the tab underline's characters and the scrollbar
+    renderer are its own extension points (``ScrollBar.renderer`` is documented as such).
+    """
+    from textual._border import BORDER_CHARS
+    from textual.renderables.bar import Bar
+    from textual.scrollbar import ScrollBar
+
+    BORDER_CHARS.update(SAFE_BORDERS)  # type: ignore[arg-type]
+    Bar.HALF_BAR_LEFT = Bar.BAR = Bar.HALF_BAR_RIGHT = "─"
+    ScrollBar.renderer = WholeCellScrollBarRender
+
+
+class WholeCellScrollBarRender(ScrollBarRender):
+    """Textual's scrollbar without the eighth blocks at the thumb's ends: whole cells only."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
 def install() -> None:
