@@ -226,9 +226,8 @@ TAB_PREVIOUS = Binding(
 )
 """Show the previous tab (F6; Ctrl+PgUp where the terminal sends it)."""
 
-# Alt+digit reaches the app only from terminals that report it as such (the kitty keyboard
-# protocol, Windows); xterm, VTE, tmux and PuTTY send ESC + digit, which Textual 8.2 reads as
-# ¡ ™ £ …, so F6/F7 and Ctrl+PgUp/PgDn switch tabs everywhere.
+# Alt+digit arrives as ESC + digit from xterm, VTE, tmux, PuTTY and the console; Textual 8.2
+# alone reads that as ¡ ™ £ …, tui_crm.terminal makes it alt+1 … F6/F7 switch tabs as well.
 TAB_BINDINGS: tuple[Binding, ...] = (
     TAB_MAIN,
     TAB_OTHER,

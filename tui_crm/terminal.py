@@ -24,10 +24,11 @@ send arrive as something else (see ``tests/e2e/terminal-keys.tsv``):
   reports ``escape`` and then ``f1``, and Esc left the screen before F1 arrived. Textual
   reports a lone Esc only after the escape delay (``ESCDELAY``, 100 ms), from
   :meth:`~textual._parser.Parser.tick`; an ``escape`` reported while bytes are fed means a
-  second ESC followed at once. :class:`TerminalKeyParser` holds such an Esc back until the
-  next key: an F-key replaces it (the F-key's action runs, as in terminals that report
-  Alt+Fn as Fn), an arrow or paging key becomes its ``alt+`` chord (as xterm reports it),
-  anything else gets the Esc delivered first.
+  second ESC followed within that delay. When it came in the same read, or within
+  :data:`PREFIX_WINDOW`, :class:`TerminalKeyParser` holds the Esc back until the next key:
+  an F-key replaces it (the F-key's action runs, as in terminals that report Alt+Fn as Fn),
+  an arrow or paging key becomes its ``alt+`` chord (as xterm reports it), anything else
+  gets the Esc delivered first. An Esc pressed by hand before another key is delivered.
 
 :func:`install` patches Textual's tables and makes the Linux driver build its parser from
 :class:`TerminalKeyParser`; ``tui_crm.cli.run_app`` calls it before the app starts.
@@ -81,6 +82,10 @@ _TILDE_KEY: Final = re.compile(r"\x1b\[(\d+)(?:;\d+)?~")
 """A legacy function-key sequence, with or without modifiers."""
 _ALT_CHARACTER: Final = re.compile(r"\x1b([a-z0-9])")
 """Alt+letter or Alt+digit as terminals without a keyboard protocol send it."""
+PREFIX_WINDOW: Final = 0.01
+"""Seconds within which an ESC and the ESC after it count as one key's bytes (PuTTY's Alt+Fn
+comes in one write) when a read splits them; an Esc pressed by hand comes later."""
+
 _MODIFIED_F3_MAX: Final = 16
 """Highest xterm modifier parameter (Shift+Alt+Ctrl+Meta) of ``ESC [ 1 ; m R``."""
 
@@ -95,7 +100,22 @@ class TerminalKeyParser(XTermParser):
         """When the held Esc arrived (Textual's clock)."""
         self._ticking = False
         """Whether tokens come from a timeout (a lone Esc) rather than fed bytes."""
+        self._waiting_since: float | None = None
+        """When the bytes came that left the parser inside a sequence (an ESC), if it is."""
+        self._prefix = True
+        """Whether an Esc reported now came with the ESC after it: in the same read or
+        within :data:`PREFIX_WINDOW` (then it is a prefix, not the Esc key)."""
         super().__init__(debug)
+
+    def feed(self, data: str) -> Iterable[Message]:
+        """Parse ``data``, noting whether an ESC before it came just before it."""
+        now = get_time()
+        self._prefix = self._waiting_since is None or now - self._waiting_since <= PREFIX_WINDOW
+        try:
+            yield from super().feed(data)
+        finally:
+            self._prefix = True
+            self._waiting_since = now if self._timeout_time is not None else None
 
     def parse(
         self, token_callback: Callable[[Message], None]
@@ -131,6 +151,9 @@ class TerminalKeyParser(XTermParser):
         if not isinstance(token, events.Key):
             return [token]
         if token.key == "escape" and not self._ticking:
+            if not self._prefix:  # the Esc key, pressed a while before the next key
+                self._prefix = True
+                return [token]
             released = [self._release()] if self._held_escape is not None else []
             self._held_escape, self._held_since = token, get_time()
             return released

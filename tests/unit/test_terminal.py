@@ -139,3 +139,18 @@ def test_install_gives_the_linux_driver_the_parser() -> None:
     from textual.drivers import linux_driver
 
     assert linux_driver.XTermParser is terminal.TerminalKeyParser  # type: ignore[attr-defined]
+
+
+def test_esc_pressed_before_an_f_key_is_the_esc_key() -> None:
+    """Esc, then F1 50 ms later (within the Esc delay): both keys, not PuTTY's Alt+F1."""
+    parser = terminal.TerminalKeyParser()
+    tokens = list(parser.feed("\x1b"))
+    time.sleep(0.05)
+    tokens += parser.feed("\x1b[11~")
+    assert [token.key for token in tokens if isinstance(token, events.Key)] == ["escape", "f1"]
+
+
+def test_esc_and_f_key_in_two_reads_at_once_are_alt_f_key() -> None:
+    parser = terminal.TerminalKeyParser()
+    tokens = [*parser.feed("\x1b"), *parser.feed("\x1b[11~")]
+    assert [token.key for token in tokens if isinstance(token, events.Key)] == ["f1"]
