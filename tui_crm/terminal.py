@@ -43,6 +43,7 @@ and heavy lines Textual draws borders, scrollbars and the tab underline with.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import ClassVar, Final, cast
 
@@ -141,11 +142,13 @@ class TerminalKeyParser(XTermParser):
             yield self._release()
 
     def _release(self) -> events.Key:
+        """Hand over the held Esc."""
         escape, self._held_escape = self._held_escape, None
         assert escape is not None
         return escape
 
     def _fix(self, token: Message) -> Iterable[Message]:
+        """What to report for ``token``: itself, the key it stands for, or nothing yet."""
         if isinstance(token, events.CursorPosition):
             token = self._modified_f3(token)
         if not isinstance(token, events.Key):
@@ -294,14 +297,17 @@ class WholeCellScrollBarRender(ScrollBarRender):
 
 
 def install() -> None:
-    """Patch Textual's key tables and give its Linux driver :class:`TerminalKeyParser`.
+    """Patch Textual's key tables and give its drivers :class:`TerminalKeyParser`.
 
     Idempotent. Call it before the app runs: the driver builds its parser when it starts.
     """
-    from textual.drivers import linux_driver
-
     FUNCTIONAL_KEYS.update(LEGACY_FUNCTION_KEYS)
     # Typed as a Mapping, but a plain dict that the parser reads on every key.
     cast("dict[str, object]", ANSI_SEQUENCES_KEYS).update(SEQUENCE_FIXES)
-    # The driver looks the class up in its module when it starts its input thread.
-    linux_driver.XTermParser = TerminalKeyParser  # type: ignore[attr-defined,misc]
+    # Each driver looks the class up in its module when it starts its input thread (Windows
+    # feeds the console's VT input to the same parser).
+    if sys.platform == "win32":
+        from textual.drivers import win32 as driver
+    else:
+        from textual.drivers import linux_driver as driver
+    driver.XTermParser = TerminalKeyParser  # type: ignore[attr-defined,misc]
