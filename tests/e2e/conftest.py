@@ -98,10 +98,7 @@ RXVT = Terminal("rxvt", "rxvt-unicode-256color", "rxvt")
 TMUX = Terminal("tmux", "screen", "tmux")
 """An app inside tmux with tmux's default ``TERM=screen``: tmux sends xterm's key bytes."""
 
-TMUX_256 = Terminal("tmux-256color", "tmux-256color", "tmux")
-"""The same with ``TERM=tmux-256color``."""
-
-TERMINALS = (XTERM, PUTTY, LINUX, RXVT, TMUX, TMUX_256)
+TERMINALS = (XTERM, PUTTY, LINUX, RXVT, TMUX)
 """Every emulated terminal."""
 
 
