@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input
 
-from tui_crm import formatting, keys, themes
+from tui_crm import formatting, keys, terminal, themes
 from tui_crm.config import Settings
 from tui_crm.db.connection import db, describe
 from tui_crm.i18n import _
@@ -62,6 +62,7 @@ class CrmApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, settings: Settings, clerk_id: int, *, today: date | None = None) -> None:
+        terminal.use_safe_glyphs()
         super().__init__()
         self.settings = settings
         """The effective settings."""

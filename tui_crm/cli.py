@@ -598,9 +598,14 @@ def run_app(settings: Settings) -> int:
         os.environ["NO_COLOR"] = "1"
     elif settings.color_system != "auto":
         os.environ["TEXTUAL_COLOR_SYSTEM"] = settings.color_system
-    mouse, animations = remote_options(settings, os.environ)
+    from dataclasses import replace
+
+    from tui_crm import terminal
     from tui_crm.app import CrmApp
 
+    terminal.install()
+    settings = replace(settings, theme=terminal.theme_for(settings.theme, os.environ))
+    mouse, animations = remote_options(settings, os.environ)
     app = CrmApp(settings, clerk_id)
     if animations:
         app.animation_level = animations

@@ -128,18 +128,24 @@ BOOKMARK = Binding("f8,alt+m", "bookmark", _("Bookmark"), key_display="F8", id="
 """Bookmark the customer, or remove the bookmark (Merken)."""
 
 NEXT_PARTY = Binding(
-    "alt+down,ctrl+down", "next_party", _("Next"), key_display="Alt+Down", id="inquiry.next"
+    "alt+down,ctrl+down,alt+j",
+    "next_party",
+    _("Next"),
+    key_display="Alt+Down",
+    id="inquiry.next",
 )
-"""Show the next customer of the result list without going back."""
+"""Show the next customer of the result list without going back (Alt+J on the Linux console,
+which sends modified arrows as plain ones)."""
 
 PREVIOUS_PARTY = Binding(
-    "alt+up,ctrl+up",
+    "alt+up,ctrl+up,alt+p",
     "previous_party",
     _("Previous"),
     key_display="Alt+Up",
     id="inquiry.previous",
 )
-"""Show the previous customer of the result list."""
+"""Show the previous customer of the result list (Alt+P on the Linux console; Alt+U is the open
+items everywhere)."""
 
 CONVERT = Binding(
     "alt+c", "convert", _("To customer"), key_display="Alt+C", id="inquiry.convert", show=False
@@ -221,9 +227,8 @@ TAB_PREVIOUS = Binding(
 )
 """Show the previous tab (F6; Ctrl+PgUp where the terminal sends it)."""
 
-# Alt+digit reaches the app only from terminals that report it as such (the kitty keyboard
-# protocol, Windows); xterm, VTE, tmux and PuTTY send ESC + digit, which Textual 8.2 reads as
-# ¡ ™ £ …, so F6/F7 and Ctrl+PgUp/PgDn switch tabs everywhere.
+# Alt+digit arrives as ESC + digit from xterm, VTE, tmux, PuTTY and the console; Textual 8.2
+# alone reads that as ¡ ™ £ …, tui_crm.terminal makes it alt+1 … F6/F7 switch tabs as well.
 TAB_BINDINGS: tuple[Binding, ...] = (
     TAB_MAIN,
     TAB_OTHER,

@@ -92,7 +92,13 @@ PUTTY = Terminal("putty", "xterm", "putty-tilde")
 LINUX = Terminal("linux", "linux", "linux")
 """The Linux text console."""
 
-TERMINALS = (XTERM, PUTTY, LINUX)
+RXVT = Terminal("rxvt", "rxvt-unicode-256color", "rxvt")
+"""rxvt-unicode: ``ESC [ n ~`` F-keys like PuTTY, its own Home/End and Ctrl+arrows."""
+
+TMUX = Terminal("tmux", "screen", "tmux")
+"""An app inside tmux with tmux's default ``TERM=screen``: tmux sends xterm's key bytes."""
+
+TERMINALS = (XTERM, PUTTY, LINUX, RXVT, TMUX)
 """Every emulated terminal."""
 
 

@@ -1,5 +1,5 @@
-"""Snapshots of the main layout: start screen, results, inquiry, help, the 16-colour theme,
-the follow-up list and the F11 dialog."""
+"""Snapshots of the main layout: start screen, results, inquiry, help, the 16-colour theme
+(results, start screen, inquiry), the follow-up list and the F11 dialog."""
 
 from __future__ import annotations
 
@@ -62,6 +62,16 @@ def test_help(snap_compare: Any, stable_db: Path) -> None:
 def test_sixteen_colour_theme(snap_compare: Any, stable_db: Path) -> None:
     app = make_app(stable_db, theme="tui-crm-16")
     assert snap_compare(app, terminal_size=SIZE, run_before=typing(*"1000"))
+
+
+def test_sixteen_colour_start_screen(snap_compare: Any, stable_db: Path) -> None:
+    app = make_app(stable_db, theme="tui-crm-16")
+    assert snap_compare(app, terminal_size=SIZE, run_before=typing())
+
+
+def test_sixteen_colour_inquiry(snap_compare: Any, stable_db: Path) -> None:
+    app = make_app(stable_db, theme="tui-crm-16")
+    assert snap_compare(app, terminal_size=SIZE, run_before=typing(*"10001", "enter"))
 
 
 def test_high_contrast_theme(snap_compare: Any, stable_db: Path) -> None:

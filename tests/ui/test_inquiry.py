@@ -143,6 +143,8 @@ async def test_next_and_previous_customer_without_going_back(app: CrmApp) -> Non
             ("alt+down", "10003"),
             ("alt+up", "10002"),
             ("ctrl+up", "10001"),
+            ("alt+j", "10002"),
+            ("alt+p", "10001"),
         ]:
             await pilot.press(key)
             await settle(app)
@@ -274,7 +276,7 @@ async def test_the_command_palette_offers_the_inquiry_actions(app: CrmApp) -> No
         commands = {command.title: command.help for command in app.get_system_commands(screen)}
         assert commands["Edit"] == "F4, Ctrl+E"
         assert commands["Bookmark"] == "F8, Alt+M"
-        assert commands["Next"] == "Alt+Down, Ctrl+Down"
+        assert commands["Next"] == "Alt+Down, Ctrl+Down, Alt+J"
         assert commands["New customer"] == "Alt+N"
         assert "To customer" not in commands
         start = app.screen_stack[1]

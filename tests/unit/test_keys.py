@@ -58,3 +58,27 @@ def test_readme_lists_every_binding() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     missing = [binding.id for binding in keys.ALL if f"`{binding.id}`" not in readme]
     assert not missing, f"add these to the README's key table: {missing}"
+
+
+def readme_row(binding: object) -> str:
+    """The README key table's row of ``binding``: its description, first key, alternates, id."""
+    first, *alternates = keys.split_keys(binding.key)  # type: ignore[attr-defined]
+    shown = ", ".join(f"`{keys.display(key)}`" for key in alternates)
+    return (
+        f"| {binding.description} | `{keys.display(first)}` | {shown} | "  # type: ignore[attr-defined]
+        f"`{binding.id}` |"  # type: ignore[attr-defined]
+    )
+
+
+def test_readme_key_table_shows_the_keys_of_keys_py() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| ") and "` |" in line]
+    rows = {line.rsplit("|", 2)[-2].strip(): line for line in table}
+    wrong = [
+        readme_row(binding)
+        for binding in keys.ALL
+        if rows.get(f"`{binding.id}`") != readme_row(binding)
+    ]
+    assert not wrong, "README key table rows should read:\n" + "\n".join(wrong)

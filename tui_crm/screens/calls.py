@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, Digits, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_crm import formatting, keys
@@ -242,7 +242,8 @@ class NumberModal(ModalScreen[None]):
         with Vertical(id="number-box"):
             yield Label(_("Dial on your phone"), id="number-title", markup=False)
             yield Label(self.target.name, id="number-name", markup=False)
-            yield Digits(self.outcome.show or self.target.display, id="number-digits")
+            # Big digits (Textual's Digits) need box characters that Windows console fonts lack.
+            yield Label(self.outcome.show or self.target.display, id="number-digits", markup=False)
             yield Label(
                 _("National: {number}").format(number=self.target.national),
                 id="number-national",

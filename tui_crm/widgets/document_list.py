@@ -152,7 +152,7 @@ class ChainList(PagedList[ChainEntry]):
     def cells(self, row: ChainEntry) -> Sequence[str]:
         """The columns of one document of the chain."""
         return [
-            "▶" if row.id == self.current_id else "",
+            "►" if row.id == self.current_id else "",
             formatting.day(row.date),
             row.number,
             document_kind_label(row.kind),
