@@ -85,6 +85,8 @@ class CrmApp(App[None]):
         """The clerk's role when the session started (the services check it at each save)."""
         self.read_only = not roles.allows(self.role, roles.Permission.EDIT)
         """Whether write actions are hidden (the ``inquiry`` role)."""
+        self.accounting = roles.allows(self.role, roles.Permission.ACCOUNTING)
+        """Whether payments, the dunning run and the credit block are offered."""
         role = roles.role_label(self.role)
         self.sub_title = f"{settings.clerk} ({role}) · {describe(settings.database_url)}"
         for theme in themes.ALL:

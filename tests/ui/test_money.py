@@ -364,3 +364,26 @@ async def test_screen_totals_agree_with_a_direct_sql_sum_on_demo_data(tmp_path: 
         await pilot.press("f7")
         await settle(app)
         assert str(label.render()) == sql_sums(f"AND due_date < '{TODAY.isoformat()}'")
+
+
+async def test_a_clerk_without_accounting_sees_no_payment_dunning_or_credit_block(
+    people: Path,
+) -> None:
+    hans = Party.get(Party.number == "10001")
+    add_invoice(hans, "RE7", "12.00", due=date(2026, 1, 1))
+    open_database(people)
+    with db.atomic():
+        clerk_id = ensure_clerk("carl")  # role clerk
+    app = CrmApp(Settings(database=str(people), clerk="carl"), clerk_id, today=TODAY)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("alt+u")
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, OpenItemsScreen)
+        assert [row.document_number for row in screen.query_one(OpenItemList).rows] == ["RE7"]
+        for action in ("pay", "dunning_run", "toggle_block"):
+            assert screen.check_action(action, ()) is False
+        await pilot.press("f8")  # nothing: the payment dialog does not open
+        await settle(app)
+        assert app.screen is screen
+    assert Payment.select().count() == 0

@@ -53,6 +53,12 @@ WRITE_ACTIONS = frozenset(
 )
 """Screen actions that change data: hidden (and refused by the services) for read-only roles."""
 
+ACCOUNTING_ACTIONS = frozenset(
+    {"pay", "toggle_block", "dunning_run", "confirm", "toggle_item", "toggle_all"}
+)
+"""Payments, the dunning run and the credit block: hidden (and refused by the services) for
+roles without accounting."""
+
 
 class CrmScreen(Screen[None]):
     """A screen of tui-crm."""
@@ -60,8 +66,11 @@ class CrmScreen(Screen[None]):
     BINDINGS = [keys.BACK]
 
     def may_run(self, action: str) -> bool:
-        """False for an action that writes when the clerk's role only reads."""
-        return not (action in WRITE_ACTIONS and getattr(self.app, "read_only", False))
+        """False for an action that writes when the clerk's role only reads, and for the
+        accounting actions when the role has no accounting."""
+        if action in WRITE_ACTIONS and getattr(self.app, "read_only", False):
+            return False
+        return not (action in ACCOUNTING_ACTIONS and not getattr(self.app, "accounting", True))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the write actions from a read-only role (screens extend this)."""

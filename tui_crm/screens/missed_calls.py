@@ -137,6 +137,8 @@ class MissedCallsScreen(CrmScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A prospect only from an unknown number."""
+        if not self.may_run(action):
+            return False
         if action == "new_party":
             return True if self.context_phone() else None
         return True

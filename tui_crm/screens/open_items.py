@@ -369,7 +369,10 @@ class OpenItemsScreen(CrmScreen):
         return None if row is None else (row.party_id, row.party_number)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grey out the item actions while no item is selected."""
+        """Grey out the item actions while no item is selected; hide payments, dunning and
+        the credit block from roles without accounting."""
+        if not self.may_run(action):
+            return False
         if action in ("pay", "toggle_block", "open_customer"):
             return True if self.is_mounted and self.item_list.current is not None else None
         return True
