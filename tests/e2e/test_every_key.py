@@ -4,19 +4,24 @@ One tour per terminal runs the app in tmux, presses binding keys as the raw byte
 terminal sends and checks on the screen that the action ran. In xterm it presses every key of
 every binding (F-keys, Alt and Ctrl chords, paging keys, letters); in the other terminals every
 key whose bytes differ from xterm's (the same bytes give the same key whatever ``TERM`` says,
-so repeating them would only make the tests slower). At the end it checks that no such key
-was left out, except the bindings in :data:`NOT_TOURED`. Keys a terminal cannot send as
-themselves (PuTTY's Ctrl+PgUp is PgUp) are None in its table; every action must still have
-a key that each terminal sends. Each tour also types the sequences Textual misreads into the
-search field, which must stay as it was.
+so repeating them would only make the tests slower). The payments, the dunning run and the
+credit block, which the e2e clerk's role hides, get a second session as a clerk with the
+accounting role. Whatever would write is cancelled or answered no. At the end it checks that
+no such key was left out, except the bindings in :data:`NOT_TOURED`. Keys a terminal cannot
+send as themselves (PuTTY's Ctrl+PgUp is PgUp) are None in its table; every action must still
+have a key that each terminal sends. Each tour also types the sequences Textual misreads into
+the search field, which must stay as it was.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -24,8 +29,6 @@ import pytest
 from tui_crm import keys
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from conftest import KeyBytes, StartApp, Terminal, TmuxPane
 
 pytestmark = pytest.mark.e2e
@@ -174,6 +177,10 @@ FIRST, SECOND = "990001", "990002"
 
 DUE_INVOICE = "RE990001"
 """An invoice of the first test customer the tour adds, due for its first dunning level."""
+
+ACCOUNTANT = "e2e-accounting"
+"""A clerk with the accounting role the tour adds: the e2e clerk's role (clerk) hides the
+payments, the dunning run and the credit block, so a second session tours them."""
 
 KEPT = re.compile(r"(\d+) of (\d+) items kept")
 """The dunning run's summary: items kept of those proposed."""
@@ -476,19 +483,21 @@ def tour_prospect(tour: Tour) -> None:
     pane.wait_for(lambda screen: question not in screen and "·  Customer  ·" in screen, "converted")
 
 
-def add_due_invoice(path: Path) -> None:
-    """Give the first test customer an unpaid invoice 60 days overdue and never dunned.
+def add_accounting_data(path: Path) -> None:
+    """Add :data:`ACCOUNTANT` and, for the first test customer, an unpaid invoice 60 days
+    overdue and never dunned (:data:`DUE_INVOICE`).
 
-    The dunning run proposes it whatever the demo data holds on the day the tests run, so
-    its keys have an item to keep, leave out and (not) raise.
+    The dunning run proposes the invoice whatever the demo data holds on the day the tests
+    run, so its keys have an item to keep, leave out and (not) raise.
     """
     from tui_crm.db.connection import db, open_database
-    from tui_crm.db.models import Document, OpenItem, Party
+    from tui_crm.db.models import Clerk, Document, OpenItem, Party
 
     previous = db.obj
     database = open_database(path, create=False)
     try:
         with database.atomic():
+            Clerk.create(login=ACCOUNTANT, name=ACCOUNTANT, role="accounting")
             party = Party.get(Party.number == FIRST)
             due = date.today() - timedelta(days=60)
             invoice = Document.create(
@@ -508,7 +517,14 @@ def add_due_invoice(path: Path) -> None:
         db.initialize(previous)
 
 
+def tui_crm_command() -> str:
+    """The ``tui-crm`` console script of the interpreter running the tests."""
+    beside = Path(sys.executable).with_name("tui-crm")
+    return str(beside) if beside.is_file() else shutil.which("tui-crm") or "tui-crm"
+
+
 def tour_missed_calls(tour: Tour) -> None:
+    """The missed calls show their hint; Esc goes back."""
     tour.each("app.missed_calls", "Calls that rang unanswered")
 
 
@@ -518,15 +534,17 @@ def tour_mail_merge(tour: Tour) -> None:
     if not tour.any("app.mail_merge", "merge.start"):
         return
     pane = tour.pane
-    tour.press("app.mail_merge", "alt+s", "MAIL MERGE", "< letter.docx >")
+    tour.press("app.mail_merge", "alt+s", "MAIL MERGE", "< letter.docx >", "F10 Start")
     # Template, kind, group, postcode, city: the sixth field is the birthday month. The tabs
     # go to the template's queue: letters typed before they have moved the focus go there too.
     pane.send_text("\t" * 5)
     pane.settled(quiet=0.2)
-    for month, key in (("13", "f10"), ("99", "ctrl+s")):
-        tour.send("backspace")
-        tour.send("backspace")
-        pane.send_text(month)
+    month = ""
+    for typed, key in (("13", "f10"), ("0", "ctrl+s")):
+        # Appended, not typed over: a Backspace sent with letters runs after them (its
+        # binding goes round the app, the letters go straight into the field).
+        pane.send_text(typed)
+        month += typed
         problem = f"from 1 to 12: {month}"
         pane.wait_for(lambda screen, p=problem: screen.count(p) == 1, f"the count says {problem}")
         if key in tour.keys("merge.start"):
@@ -580,22 +598,26 @@ def tour_documents(tour: Tour) -> None:
     tour.send("down", "search.results")
     pane.wait_for_text("Enter Open")
     if tour.keys("documents.customer"):
-        tour.press("documents.customer", "alt+c", "INQUIRY")
+        tour.press("documents.customer", "alt+c", "INQUIRY", "Phone numbers")
+        # Closed while it reads its figures, the inquiry can crash (NoMatches '#sales-years').
+        pane.settled(quiet=0.2)
         tour.gone("escape", "INQUIRY")
         pane.wait_for_text("Documents — ")
     tour.gone("escape", "Documents — ")
 
 
-OPEN_ITEM_SECTION = (
+ACCOUNTING_SECTION = (
     "app.open_items",
-    "open_items.pay",
     "open_items.overdue",
+    "open_items.pay",
+    "credit.block",
     "open_items.dunning_run",
     "dunning.toggle",
     "dunning.all",
     "dunning.confirm",
 )
-"""Bindings the open items part of the tour tries."""
+"""Bindings the accountant's part of the tour tries (the open items and what needs the
+accounting role)."""
 
 
 def kept_items(screen: str) -> tuple[int, int] | None:
@@ -627,41 +649,56 @@ def tour_dunning_run(tour: Tour) -> None:
 
 
 def tour_open_items(tour: Tour) -> None:
-    if not tour.any(*OPEN_ITEM_SECTION):
-        return
+    """As the accountant: the open items of the first test customer (its overdue invoice),
+    the payment dialog closed, the credit block answered no, the dunning run."""
     pane = tour.pane
     title = "Open items — "
     tour.press("app.open_items", "alt+u", title, "< All items >", " items · amount ")
+    pane.wait_for_text(LIST_FOCUSED)
+    tour.send("alt+f", "filters.find")
+    pane.wait_for(lambda screen: LIST_FOCUSED not in screen, "the focus in the filter")
+    pane.send_text(FIRST + "\r")  # Enter: the list of the customer, the focus in it
+    pane.wait_for_text("1 items · amount €119.00", LIST_FOCUSED)
     shown = {"< All items >": "< Overdue only >", "< Overdue only >": "< All items >"}
     overdue = "< All items >"
     for key in tour.keys("open_items.overdue"):
         overdue = shown[overdue]
-        tour.press("open_items.overdue", key, overdue)
-    if overdue != "< All items >":
-        tour.send("f7")
-    pane.wait_for_text("< All items >", "Enter Open")
-    tour.each("open_items.pay", "Payment · ")
+        tour.press("open_items.overdue", key, overdue, "1 items · amount €119.00")
+    tour.each("open_items.pay", f"Payment · {DUE_INVOICE} · {FIRST} ")
+    question = f"Block {FIRST} "
+    for key in tour.keys("credit.block"):
+        tour.press("credit.block", key, question)
+        tour.gone("n", question, "confirm.no")
     for position, key in enumerate(tour.keys("open_items.dunning_run")):
         tour.press("open_items.dunning_run", key, "Dunning run — ")
-        if position == 0 and tour.any("dunning.toggle", "dunning.all", "dunning.confirm"):
+        if position == 0:
             tour_dunning_run(tour)
         tour.gone("escape", "Dunning run — ")
         pane.wait_for_text(title)
     tour.gone("escape", title)
 
 
-def tour_letter_and_credit_block(tour: Tour) -> None:
-    """In the first test customer's inquiry: the letter dialog, closed; the credit block,
-    answered no."""
-    if not tour.any("inquiry.letter", "credit.block"):
-        return
-    pane = tour.pane
-    pane.wait_for(inquiry_of(FIRST), "the inquiry")
-    tour.each("inquiry.letter", f"Letter · {FIRST}: ")
-    question = f"Block {FIRST} "
-    for key in tour.keys("credit.block"):
-        tour.press("credit.block", key, question)
-        tour.gone("n", question, "confirm.no")
+def start_accountant(
+    tmux_panes: Callable[[int, int], TmuxPane],
+    terminal: Terminal,
+    key_table: dict[tuple[str, str], KeyBytes],
+    app_env: dict[str, str],
+    database: Path,
+) -> TmuxPane:
+    """Start the app as :data:`ACCOUNTANT` on ``database``, as ``start_app`` starts it."""
+    pane = tmux_panes(120, 40)
+    argv = [tui_crm_command(), "--db", str(database), "--clerk", ACCOUNTANT]
+    pane.start(argv, env=app_env, terminal=terminal, keys=key_table, cwd=database.parent)
+    pane.wait_for_start_screen()
+    pane.wait_for_text(f"{ACCOUNTANT} (accounting) · ")
+    return pane
+
+
+def tour_letter(tour: Tour) -> None:
+    """In the first test customer's inquiry: the letter dialog, closed."""
+    if tour.keys("inquiry.letter"):
+        tour.pane.wait_for(inquiry_of(FIRST), "the inquiry")
+        tour.each("inquiry.letter", f"Letter · {FIRST}: ")
 
 
 def tour_misread(tour: Tour, table: dict[tuple[str, str], KeyBytes]) -> None:
@@ -697,8 +734,10 @@ def test_every_action_key_reaches_its_action(
     terminal: Terminal,
     key_table: dict[tuple[str, str], KeyBytes],
     crm_db: Path,
+    tmux_panes: Callable[[int, int], TmuxPane],
+    app_env: dict[str, str],
 ) -> None:
-    add_due_invoice(crm_db)
+    add_accounting_data(crm_db)
     tour = Tour(start_app(terminal, (120, 40)), terminal.name)
     tour_misread(tour, key_table)
     tour_start_screen(tour)
@@ -708,13 +747,16 @@ def test_every_action_key_reaches_its_action(
     tour_mail_merge(tour)
     tour_reports(tour)
     tour_documents(tour)
-    tour_open_items(tour)
     tour_hits(tour)
     tour_inquiry(tour)
-    tour_letter_and_credit_block(tour)
+    tour_letter(tour)
     tour_prospect(tour)
     assert tour.pane.quit() == 0
     tour.pressed.add(("app.quit", "ctrl+q"))
+    if tour.any(*ACCOUNTING_SECTION):
+        tour.pane = start_accountant(tmux_panes, terminal, key_table, app_env, crm_db)
+        tour_open_items(tour)
+        assert tour.pane.quit() == 0
 
     missing = [
         (binding.id, key)

@@ -21,7 +21,7 @@ from tui_crm.db.connection import db, open_database
 from tui_crm.db.migrations import migrate
 from tui_crm.screens.inquiry import InquiryScreen
 from tui_crm.screens.reports import ExportModal, ReportsScreen
-from tui_crm.services import demo, reports
+from tui_crm.services import demo, reports, sales
 from tui_crm.services.customers import ensure_clerk
 from tui_crm.widgets.account_list import AccountList
 from tui_crm.widgets.bar_chart import FULL, HALF
@@ -260,3 +260,26 @@ async def test_export_can_be_cancelled_and_reports_come_from_the_palette(
         assert len(screen.query_one("#company-list", PeriodList).rows) == 5
         await pilot.press("escape")
         assert not isinstance(app.screen, ReportsScreen)
+
+
+async def test_figures_arriving_after_esc_are_dropped(demo_app: CrmApp) -> None:
+    """Enter then Esc at once: the sales and account figures read ahead arrive for a screen
+    that is gone and are dropped (filling its panels crashed the app once)."""
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        party_id, number = good_customer()
+        await pilot.press(*number, "enter")
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, InquiryScreen)
+        with db.connection_context():
+            figures = sales.customer_sales(party_id, number, app.today)
+        await pilot.press("escape")
+        await settle(app)
+        assert not screen.is_attached
+        screen._tabs_loaded.clear()  # as if the figures had not arrived yet
+        await screen.figures_read(figures, [], [])
+        await screen.show_sales(figures)
+        await screen.show_account(party_id, [], [])
+        assert app.is_running
+        assert not isinstance(app.screen, InquiryScreen)

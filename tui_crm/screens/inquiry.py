@@ -571,7 +571,7 @@ class InquiryScreen(CrmScreen):
     ) -> None:
         """Fill the sales and account sheet tabs of the party shown while they are hidden."""
         party_id = figures.party_id
-        if self.data is None or self.data.id != party_id:
+        if not self.showing(party_id):
             return
         for name in ("sales", "account"):
             if self._tabs_loaded.get(name) != party_id:
@@ -580,6 +580,11 @@ class InquiryScreen(CrmScreen):
                     await self.show_sales(figures)
                 else:
                     await self.show_account(party_id, entries, years)
+
+    def showing(self, party_id: int) -> bool:
+        """Whether the screen is still up and shows ``party_id`` (Esc may have closed it
+        while a tab's figures were read or its panel mounted)."""
+        return self.is_attached and self.data is not None and self.data.id == party_id
 
     async def figure_panels(self) -> tuple[AccountSheet, SalesPanel]:
         """The account sheet and sales panels, mounted into their tabs when first needed."""
@@ -613,10 +618,10 @@ class InquiryScreen(CrmScreen):
         self, party_id: int, entries: list[AccountEntry], years: list[AccountYear]
     ) -> None:
         """Show the account sheet (if the party is still shown)."""
-        if self.data is None or self.data.id != party_id:
+        if not self.showing(party_id):
             return
         sheet, _panel = await self.figure_panels()
-        if self.data is not None and self.data.id == party_id:
+        if self.showing(party_id) and sheet.is_mounted:
             sheet.show(party_id, entries[:PAGE], years, more=len(entries) > PAGE)
             self.focus_list_of("account")
 
@@ -645,10 +650,10 @@ class InquiryScreen(CrmScreen):
 
     async def show_sales(self, figures: CustomerSales) -> None:
         """Show the sales figures (if the party is still shown)."""
-        if self.data is None or self.data.id != figures.party_id:
+        if not self.showing(figures.party_id):
             return
         _sheet, panel = await self.figure_panels()
-        if self.data is not None and self.data.id == figures.party_id:
+        if self.showing(figures.party_id) and panel.is_mounted:
             panel.show(figures)
             self.focus_list_of("sales")
 
