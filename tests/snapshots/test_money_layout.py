@@ -14,7 +14,7 @@ from tests.snapshots.test_layout import SIZE, typing
 from tests.ui.conftest import make_app
 from tui_crm.db.connection import open_database
 from tui_crm.db.migrations import migrate
-from tui_crm.db.models import OpenItem, Party
+from tui_crm.db.models import Clerk, OpenItem, Party
 
 TODAY = date(2026, 3, 1)
 """The fixed current day."""
@@ -53,6 +53,8 @@ def money_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     add_invoice(eva, "RE3", "30.00", due=date(2026, 3, 20))
     Party.update(blocked=True).where(Party.id == eva.id).execute()
+    # The clerk keeps the books: the payment and dunning keys show in the footer.
+    Clerk.create(login="alice", name="alice", role="accounting")
     return Path("crm.sqlite")
 
 

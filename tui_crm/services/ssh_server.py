@@ -520,8 +520,11 @@ def _set_size(fd: int, size: tuple[int, int, int, int]) -> None:
 
 
 def _take_terminal() -> None:
-    """In the child, after setsid: make the pty on stdin the controlling terminal."""
+    """In the child, after setsid: make the pty on stdin the controlling terminal, and let
+    SIGHUP end the app even when the server runs under ``nohup`` (an ignored signal stays
+    ignored across exec)."""
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 async def serve(
