@@ -113,7 +113,7 @@ class EditPartyScreen(CrmScreen):
         yield Label(self.banner_text(), id="mode-banner", classes="-edit", markup=False)
         yield from self.compose_extra()
         with PartyTabs(id="tabs", initial="tab-main"):
-            with TabPane(_("1 Main data"), id="tab-main"), VerticalScroll(classes="form"):
+            with TabPane(_("1 Main"), id="tab-main"), VerticalScroll(classes="form"):
                 yield from self.text_fields(values, "company", "company2", "street")
                 yield FormField(
                     "postcode",
@@ -143,7 +143,7 @@ class EditPartyScreen(CrmScreen):
                         parse=validation.email,
                         max_length=254,
                     )
-            with TabPane(_("2 Other data"), id="tab-other"), VerticalScroll(classes="form"):
+            with TabPane(_("2 Other"), id="tab-other"), VerticalScroll(classes="form"):
                 for name in ("group_id", "price_list_id", "payment_terms_id"):
                     yield ChoiceField(name, editing.field_label(name), values.get(name))
                 yield from self.text_fields(values, "marketing_source")
@@ -165,7 +165,7 @@ class EditPartyScreen(CrmScreen):
                 yield Checkbox(
                     _("Blocked for credit"), values.blocked, id="field-blocked", compact=True
                 )
-            with TabPane(_("3 Personal data"), id="tab-personal"), VerticalScroll(classes="form"):
+            with TabPane(_("3 Personal"), id="tab-personal"), VerticalScroll(classes="form"):
                 yield from self.text_fields(
                     values, "salutation", "title", "first_name", "last_name"
                 )
@@ -177,9 +177,9 @@ class EditPartyScreen(CrmScreen):
                     placeholder=_("dd.mm.yyyy"),
                     max_length=10,
                 )
-            with TabPane(_("4 Contact persons"), id="tab-contacts"), VerticalScroll():
+            with TabPane(_("4 Contacts"), id="tab-contacts"), VerticalScroll():
                 yield PersonList("", id="persons")
-            with TabPane(_("5 Bank data"), id="tab-bank"), VerticalScroll(classes="form"):
+            with TabPane(_("5 Bank"), id="tab-bank"), VerticalScroll(classes="form"):
                 yield FormField(
                     "iban",
                     editing.field_label("iban"),

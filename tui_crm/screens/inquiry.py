@@ -197,18 +197,18 @@ class InquiryScreen(CrmScreen):
         yield Label(_("INQUIRY · read only"), id="mode-banner", markup=False)
         yield SummaryStrip(id="summary")
         with PartyTabs(id="tabs", initial="tab-main"):
-            with TabPane(_("1 Main data"), id="tab-main"), Horizontal(id="main-data"):
+            with TabPane(_("1 Main"), id="tab-main"), Horizontal(id="main-data"):
                 yield Static("", id="address")
                 with Vertical(id="reach"):
                     yield Static("", id="phones")
                     yield Static("", id="emails")
-            with TabPane(_("2 Other data"), id="tab-other"):
+            with TabPane(_("2 Other"), id="tab-other"):
                 yield Static("", id="other-data")
-            with TabPane(_("3 Personal data"), id="tab-personal"):
+            with TabPane(_("3 Personal"), id="tab-personal"):
                 yield Static("", id="personal")
-            with TabPane(_("4 Contact persons"), id="tab-contacts"):
+            with TabPane(_("4 Contacts"), id="tab-contacts"):
                 yield PersonList("", id="persons")
-            with TabPane(_("5 Bank data"), id="tab-bank"):
+            with TabPane(_("5 Bank"), id="tab-bank"):
                 yield Static("", id="bank")
             with TabPane(_("7 Log"), id="tab-log"):
                 yield ContactList(id="contact-log")
@@ -218,13 +218,13 @@ class InquiryScreen(CrmScreen):
                 yield Label(self.kind_text(), id="history-kind", markup=False)
                 yield HistoryList(id="history")
             # Filled on first use (figure_panels): the first frame waits for none of it.
-            yield TabPane(_("Account sheet"), id="tab-account")
+            yield TabPane(_("Account"), id="tab-account")
             yield TabPane(_("Sales"), id="tab-sales")
             with TabPane(_("6 Notes"), id="tab-notes"):
                 yield Static("", id="notes")
             with TabPane(_("Documents"), id="tab-documents"):
                 yield DocumentList(with_customer=False, id="party-documents")
-            with TabPane(_("Correspondence"), id="tab-correspondence"):
+            with TabPane(_("Letters"), id="tab-correspondence"):
                 yield LetterList(id="letters")
         yield CallStatus(id="call-status")
         yield Footer()
