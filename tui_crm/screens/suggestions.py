@@ -10,33 +10,24 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label
-from textual.worker import get_current_worker
 
 from tui_crm import formatting, keys
 from tui_crm.db.connection import db
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import HEADER_ICON, AppContext, CrmScreen
+from tui_crm.screens.base import HEADER_ICON, AppContext
 from tui_crm.screens.follow_up_modal import save_hint
 from tui_crm.screens.inquiry import InquiryScreen
+from tui_crm.screens.paged import PagedScreen
 from tui_crm.services import contacts, dates
 from tui_crm.services.contacts import SuggestionKey, SuggestionRow
 from tui_crm.widgets.live_field import LiveField
 from tui_crm.widgets.paged_list import PagedList
 from tui_crm.widgets.suggestion_list import SuggestionList
 
-FIRST_PAGE = 60
-"""Suggestions fetched for the first paint."""
 
-PAGE = 200
-"""Suggestions per further page."""
-
-RELOAD_LIMIT = 1000
-"""The most suggestions a reload after a change fetches again."""
-
-
-class SuggestionsScreen(CrmScreen):
+class SuggestionsScreen(PagedScreen[SuggestionRow]):
     """Customers whose last contact is older than their contact interval, most overdue first.
 
     Enter opens the customer, F11 sets a follow-up, Alt+K logs the call, F8 snoozes.
@@ -46,10 +37,7 @@ class SuggestionsScreen(CrmScreen):
     BINDINGS = [keys.SNOOZE]
     PALETTE = (keys.SNOOZE,)
     """Actions the command palette offers while this screen is shown."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._token = 0
+    LIST_ID = "suggestions"
 
     def compose(self) -> ComposeResult:
         """A line of explanation, the list and the key bar."""
@@ -73,61 +61,12 @@ class SuggestionsScreen(CrmScreen):
         self.suggestions.focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        """Back from a customer: a logged call drops it from the list."""
-        if self.suggestions.loaded:
-            self.data_changed()
-
-    def reload(self, *, keep: bool = False) -> None:
-        """Fetch the first page again (F5)."""
-        self._token += 1
-        limit = FIRST_PAGE
-        if keep:
-            limit = min(max(len(self.suggestions.rows), FIRST_PAGE), RELOAD_LIMIT)
-        self.load(limit, keep, self._token)
-
-    def data_changed(self) -> None:
-        """Someone wrote: fetch again, the cursor staying on its customer."""
-        self.reload(keep=True)
-
-    @work(thread=True, exclusive=True, group="suggestions", exit_on_error=False)
-    def load(self, limit: int, keep: bool, token: int) -> None:
-        """Read a first page in a thread."""
+    def fetch(self, after: SuggestionKey | None, limit: int) -> list[SuggestionRow]:
+        """A page of suggestions, most overdue first (in a thread)."""
         context = self.context
-        with db.connection_context():
-            rows = contacts.call_suggestions(
-                context.today, None, limit + 1, region=context.settings.region
-            )
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_rows, rows, limit, keep, token)
-
-    def show_rows(self, rows: list[SuggestionRow], limit: int, keep: bool, token: int) -> None:
-        """Show a first page unless a newer one was asked for."""
-        if token == self._token:
-            self.suggestions.show(rows[:limit], more=len(rows) > limit, keep=keep)
-            self.context_may_have_changed()
-
-    @on(PagedList.PageNeeded, "#suggestions")
-    def page_needed(self, event: PagedList.PageNeeded) -> None:
-        """Fetch the next page."""
-        last = self.suggestions.last_row
-        if last is not None:
-            self.load_page(last.key, event.serial, self._token)
-
-    @work(thread=True, group="suggestion-page", exit_on_error=False)
-    def load_page(self, after: SuggestionKey, serial: int, token: int) -> None:
-        """Read the page after ``after`` in a thread."""
-        context = self.context
-        with db.connection_context():
-            rows = contacts.call_suggestions(
-                context.today, after, PAGE + 1, region=context.settings.region
-            )
-        self.app.call_from_thread(self.add_rows, rows, serial, token)
-
-    def add_rows(self, rows: list[SuggestionRow], serial: int, token: int) -> None:
-        """Append a page."""
-        if token == self._token:
-            self.suggestions.extend(rows[:PAGE], more=len(rows) > PAGE, serial=serial)
+        return contacts.call_suggestions(
+            context.today, after, limit, region=context.settings.region
+        )
 
     def context_party(self) -> tuple[int, str] | None:
         """The selected customer."""
