@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from tui_crm import keys
@@ -144,3 +144,15 @@ class CrmScreen(Screen[None]):
                 severity="error",
                 markup=False,
             )
+
+
+ResultT = TypeVar("ResultT")
+
+
+class CrmModal(ModalScreen[ResultT]):
+    """A dialog of tui-crm: reaches the app's settings, clerk and day as :attr:`context`."""
+
+    @property
+    def context(self) -> AppContext:
+        """The running CrmApp's settings, clerk and day."""
+        return cast(AppContext, self.app)

@@ -27,7 +27,7 @@ from tui_crm.db.connection import db
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import AppContext
+from tui_crm.screens.base import AppContext, CrmModal
 from tui_crm.screens.follow_up_modal import FollowUpModal, error_text, save_hint
 from tui_crm.services import contacts, dates, editing, followups, phones
 from tui_crm.services.contacts import MAX_DURATION, MAX_TOPIC, ContactRow
@@ -289,7 +289,7 @@ class NumberModal(ModalScreen[None]):
 # After hang-up: topic, agreements, duration ----------------------------------------------
 
 
-class AfterCallModal(ModalScreen[ContactRow | None]):
+class AfterCallModal(CrmModal[ContactRow | None]):
     """Log a call placed with F12, or an answered incoming one, in one step: topic,
     agreements, the duration filled in (as the PBX reported it, else counted from dialling
     to now), optionally a follow-up.
@@ -321,11 +321,6 @@ class AfterCallModal(ModalScreen[ContactRow | None]):
         """The duration prefilled."""
         self.saving = False
         """Whether a save is running."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def compose(self) -> ComposeResult:
         """Heading, topic, agreements, duration, an optional follow-up, messages."""
@@ -479,7 +474,7 @@ class AfterCallModal(ModalScreen[ContactRow | None]):
 # Incoming: the caller pop-up -------------------------------------------------------------
 
 
-class IncomingCallModal(ModalScreen[CallerChoice | None]):
+class IncomingCallModal(CrmModal[CallerChoice | None]):
     """Who is calling, at once: number, name, city, open items and dunning level, next
     follow-up and last contact. Several customers with the number: a list to choose from.
     Unknown: search for the number or create a prospect with it. Withheld: says so.
@@ -532,11 +527,6 @@ class IncomingCallModal(ModalScreen[CallerChoice | None]):
         """The PBX's id of the call."""
         self.lookup = lookup
         """Who it is, once looked up (None until then)."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def compose(self) -> ComposeResult:
         """Heading, number, name, place, figures; candidates or buttons where needed."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label
 
 from tui_crm import keys
@@ -17,7 +15,7 @@ from tui_crm.db.models import CONTACT_KINDS
 from tui_crm.errors import ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import AppContext
+from tui_crm.screens.base import CrmModal
 from tui_crm.screens.follow_up_modal import date_text, error_text, save_hint, time_text
 from tui_crm.services import contacts, dates, followups
 from tui_crm.services.contacts import MAX_DURATION, MAX_TOPIC, ContactRow
@@ -47,7 +45,7 @@ def kind_options(kinds: tuple[str, ...] = LOGGED_KINDS) -> list[tuple[str, str]]
     return [(contacts.kind_label(kind), kind) for kind in kinds]
 
 
-class ContactModal(ModalScreen[ContactRow | None]):
+class ContactModal(CrmModal[ContactRow | None]):
     """Kind, day and time (now by default), contact person, topic, agreements, duration, and
     optionally a follow-up created in the same step.
 
@@ -77,11 +75,6 @@ class ContactModal(ModalScreen[ContactRow | None]):
         """Name and contact persons, once loaded."""
         self.saving = False
         """Whether a save is running."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def title_text(self) -> str:
         """``Log contact · 10001: Hans Müller``."""

@@ -8,7 +8,6 @@ from typing import cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label
 from textual.worker import get_current_worker
@@ -18,7 +17,7 @@ from tui_crm.db.connection import db
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import HEADER_ICON, AppContext, CrmScreen
+from tui_crm.screens.base import HEADER_ICON, CrmModal, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.contact_modal import kind_options, minutes
 from tui_crm.screens.follow_up_modal import FollowUpModal, date_text, error_text, save_hint
@@ -414,7 +413,7 @@ class FollowUpListScreen(CrmScreen):
         self.reload(keep=True)
 
 
-class DoneModal(ModalScreen[DoneResult | None]):
+class DoneModal(CrmModal[DoneResult | None]):
     """Mark a follow-up done; optionally log the contact it took in the same step.
 
     Args:
@@ -430,11 +429,6 @@ class DoneModal(ModalScreen[DoneResult | None]):
         """The follow-up."""
         self.saving = False
         """Whether a save is running."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def compose(self) -> ComposeResult:
         """What is done, the optional contact, and the buttons."""
@@ -554,7 +548,7 @@ class DoneModal(ModalScreen[DoneResult | None]):
         self.dismiss(None)
 
 
-class PostponeModal(ModalScreen[FollowUpRow | None]):
+class PostponeModal(CrmModal[FollowUpRow | None]):
     """Postpone a follow-up: +1 day, +1 week, or any date as clerks type it.
 
     The offsets count from the due date, or from today for an overdue follow-up, so
@@ -573,11 +567,6 @@ class PostponeModal(ModalScreen[FollowUpRow | None]):
         """The follow-up."""
         self.saving = False
         """Whether a save is running."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     @property
     def base(self) -> date:

@@ -8,7 +8,6 @@ from typing import Any, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label
@@ -18,7 +17,7 @@ from tui_crm.db.connection import db
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import AppContext
+from tui_crm.screens.base import CrmModal
 from tui_crm.services import dates, followups
 from tui_crm.services.followups import (
     MAX_DAYS_AFTER_CONTACT,
@@ -69,7 +68,7 @@ def error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class FollowUpModal(ModalScreen[FollowUpRow | None]):
+class FollowUpModal(CrmModal[FollowUpRow | None]):
     """Due date (as clerks type it, resolved beside the field), time, subject, note, contact
     person, owner, priority, and a recurrence or "N days after the last contact".
 
@@ -144,11 +143,6 @@ class FollowUpModal(ModalScreen[FollowUpRow | None]):
         if self.complete:
             # After the first frame: the thread's queries would hold up the paint.
             self.call_after_refresh(self.load_choices)
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def title_text(self) -> str:
         """``New follow-up · 10001: Hans Müller`` (the name once loaded)."""

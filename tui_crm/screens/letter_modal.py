@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tui_crm import keys
 from tui_crm.db.connection import db
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import AppContext
+from tui_crm.screens.base import CrmModal
 from tui_crm.screens.follow_up_modal import error_text
 from tui_crm.services import default_templates, followups, letters
 from tui_crm.services.followups import PartyBrief
@@ -33,7 +31,7 @@ def template_files(folder: Path) -> list[Path]:
     )
 
 
-class LetterModal(ModalScreen[LetterRow | None]):
+class LetterModal(CrmModal[LetterRow | None]):
     """Template, contact person and subject; F10 or Enter writes and records the letter.
 
     Args:
@@ -54,11 +52,6 @@ class LetterModal(ModalScreen[LetterRow | None]):
         """Name and contact persons, once loaded."""
         self.writing = False
         """Whether the letter is being written."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def title_text(self) -> str:
         """``Letter · 10001: Hans Müller``."""

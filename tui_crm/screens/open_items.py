@@ -12,7 +12,7 @@ from typing import Any, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.types import NoActiveAppError
 from textual.widgets import Button, Footer, Header, Input, Label
@@ -23,7 +23,7 @@ from tui_crm.db.connection import db
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import HEADER_ICON, AppContext, CrmScreen
+from tui_crm.screens.base import HEADER_ICON, CrmModal, CrmScreen
 from tui_crm.screens.confirm import ConfirmModal
 from tui_crm.screens.follow_up_modal import date_text
 from tui_crm.services import documents, followups, open_items, validation
@@ -426,7 +426,7 @@ class OpenItemsScreen(CrmScreen):
         self.app.push_screen(DunningRunScreen())
 
 
-class PaymentModal(ModalScreen[PaymentResult | None]):
+class PaymentModal(CrmModal[PaymentResult | None]):
     """Record a payment (full or partial) against an open item; more than the balance asks.
 
     Args:
@@ -442,11 +442,6 @@ class PaymentModal(ModalScreen[PaymentResult | None]):
         """The item paid."""
         self.saving = False
         """Whether a save is running."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def compose(self) -> ComposeResult:
         """Item, amount, date, method, note, buttons."""

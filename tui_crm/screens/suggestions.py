@@ -8,7 +8,6 @@ from typing import cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label
 
 from tui_crm import formatting, keys
@@ -16,7 +15,7 @@ from tui_crm.db.connection import db
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.i18n import _
 from tui_crm.paths import STYLES
-from tui_crm.screens.base import HEADER_ICON, AppContext
+from tui_crm.screens.base import HEADER_ICON, CrmModal
 from tui_crm.screens.follow_up_modal import save_hint
 from tui_crm.screens.inquiry import InquiryScreen
 from tui_crm.screens.paged import PagedScreen
@@ -124,7 +123,7 @@ class SuggestionsScreen(PagedScreen[SuggestionRow]):
         self.reload(keep=True)
 
 
-class SnoozeModal(ModalScreen[date | None]):
+class SnoozeModal(CrmModal[date | None]):
     """Until when a call suggestion is hidden (it shows again that day).
 
     Args:
@@ -138,11 +137,6 @@ class SnoozeModal(ModalScreen[date | None]):
         super().__init__()
         self.row = row
         """The suggestion."""
-
-    @property
-    def context(self) -> AppContext:
-        """The running CrmApp's settings, clerk and day."""
-        return cast(AppContext, self.app)
 
     def compose(self) -> ComposeResult:
         """The date, a month from today to start with."""
